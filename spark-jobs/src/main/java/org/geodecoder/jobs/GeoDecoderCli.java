@@ -1,0 +1,148 @@
+package org.geodecoder.jobs;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.geodecoder.jobs.cli.CommandLine;
+import org.geodecoder.jobs.cli.Job;
+import org.geodecoder.jobs.cli.JobFailedException;
+import org.geodecoder.jobs.cli.OptionException;
+import org.geodecoder.jobs.cli.OptionSpec;
+import org.geodecoder.jobs.partition.PartitionJob;
+import org.geodecoder.jobs.sample.SamplePointsJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * Entry point of every job: {@code geodecoder <job> [--master URL] [--conf k=v]... [--option
+ * value]...}. The same class runs from the launcher script (Spark local mode, or any master)
+ * and under spark-submit with the assembly jar, where spark-submit's own --master/--conf apply.
+ */
+public final class GeoDecoderCli {
+  private static final Logger LOG = LoggerFactory.getLogger(GeoDecoderCli.class);
+
+  /** Every job, in pipeline order. */
+  public static final List<Job> JOBS = List.of(new SamplePointsJob(), new PartitionJob());
+
+  private GeoDecoderCli() {}
+
+  public static void main(String[] args) {
+    int code = run(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs a command line; returns the process exit code (0 ok, 1 job failed, 2 bad usage). */
+  public static int run(String[] args) {
+    CommandLine cl;
+    try {
+      cl = CommandLine.parse(args);
+    } catch (OptionException e) {
+      System.err.println("geodecoder: error: " + e.getMessage());
+      return 2;
+    }
+    if (cl.job() == null) {
+      System.out.print(usage());
+      return cl.help() ? 0 : 2;
+    }
+    Job job = find(cl.job());
+    if (job == null) {
+      System.err.println("geodecoder: error: unknown job '" + cl.job() + "'\n" + usage());
+      return 2;
+    }
+    if (cl.help()) {
+      System.out.print(help(job));
+      return 0;
+    }
+    SparkConf conf = new SparkConf(); // picks up spark.* system properties set by spark-submit
+    cl.conf().forEach(conf::set);
+    Job.Prepared prepared;
+    try {
+      prepared = job.prepare(options(job, conf, cl));
+    } catch (OptionException e) {
+      System.err.println("geodecoder " + job.name() + ": error: " + e.getMessage());
+      System.err.println("Run 'geodecoder " + job.name() + " --help' for the options and their defaults.");
+      return 2;
+    }
+    if (cl.master() != null) {
+      conf.setMaster(cl.master());
+    } else if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    conf.setIfMissing("spark.app.name", "geodecoder " + job.name());
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    try {
+      prepared.run(spark);
+      return 0;
+    } catch (OptionException e) {
+      System.err.println("geodecoder " + job.name() + ": error: " + e.getMessage());
+      return 2;
+    } catch (JobFailedException e) {
+      LOG.debug("Job failed", e);
+      System.err.println("geodecoder " + job.name() + ": failed: " + e.getMessage());
+      return 1;
+    } catch (RuntimeException e) {
+      System.err.println("geodecoder " + job.name() + ": failed with an unexpected error: " + e);
+      e.printStackTrace();
+      return 1;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Prepends the job name: lets each job class have a main usable with spark-submit --class. */
+  public static String[] withJob(String job, String[] args) {
+    String[] out = new String[args.length + 1];
+    out[0] = job;
+    System.arraycopy(args, 0, out, 1, args.length);
+    return out;
+  }
+
+  /** Options from Spark conf (spark.geodecoder.JOB.NAME), overridden by --name value. */
+  static Map<String, String> options(Job job, SparkConf conf, CommandLine cl) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String prefix = "spark.geodecoder." + job.name() + ".";
+    for (Tuple2<String, String> kv : conf.getAllWithPrefix(prefix)) {
+      out.put(kv._1(), kv._2());
+    }
+    out.putAll(cl.options());
+    return out;
+  }
+
+  static Job find(String name) {
+    for (Job j : JOBS) {
+      if (j.name().equals(name)) {
+        return j;
+      }
+    }
+    return null;
+  }
+
+  static String usage() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: geodecoder <job> [--master URL] [--conf key=value]... [--option value]...\n");
+    sb.append("       geodecoder <job> --help    (options of one job, with defaults)\n\nJobs:\n");
+    for (Job j : JOBS) {
+      sb.append(String.format("  %-16s %s%n", j.name(), j.summary()));
+    }
+    sb.append("\nWithout --master, jobs run on Spark local mode (local[*]).\n");
+    return sb.toString();
+  }
+
+  static String help(Job job) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: geodecoder ").append(job.name()).append(" [--master URL] [--conf key=value]... [options]\n");
+    sb.append(job.summary()).append("\n\nOptions (each also settable as --conf spark.geodecoder.")
+        .append(job.name()).append(".<name>=<value>):\n");
+    for (OptionSpec o : job.options()) {
+      String def = o.defaultValue() == null ? "required" : o.defaultValue().isEmpty() ? "none" : o.defaultValue();
+      sb.append(String.format("  --%-22s %s (default: %s)%n", o.name() + " V", o.help(), def));
+    }
+    return sb.toString();
+  }
+}

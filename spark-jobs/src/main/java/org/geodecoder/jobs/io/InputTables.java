@@ -1,0 +1,93 @@
+package org.geodecoder.jobs.io;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.geodecoder.jobs.cli.JobFailedException;
+import org.geodecoder.jobs.cli.OptionException;
+
+/** Reads the tables users bring: CSV with a header (every column as text) or Parquet. */
+public final class InputTables {
+  private InputTables() {}
+
+  /**
+   * Reads a CSV file/directory or Parquet file/directory.
+   *
+   * @param format "csv", "parquet" or "auto" (by extension; a directory by its files)
+   */
+  public static Dataset<Row> read(SparkSession spark, String uri, String format, String option) {
+    String resolved = "auto".equals(format) ? detectFormat(spark, uri, option) : format;
+    try {
+      if ("csv".equals(resolved)) {
+        // Every column as text: malformed numbers must reach validation, not become nulls.
+        return spark.read().option("header", "true").option("inferSchema", "false")
+            .option("mode", "PERMISSIVE").csv(uri);
+      }
+      return spark.read().parquet(uri);
+    } catch (Exception e) { // Scala's AnalysisException is thrown without being declared
+      throw new JobFailedException("Cannot read " + option + " " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  static String detectFormat(SparkSession spark, String uri, String option) {
+    Path path = new Path(uri);
+    try {
+      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(path)) {
+        throw new JobFailedException("Input " + uri + " (" + option + ") does not exist");
+      }
+      String name = path.getName().toLowerCase(Locale.ROOT);
+      if (fs.getFileStatus(path).isDirectory()) {
+        for (FileStatus f : fs.listStatus(path)) {
+          String n = f.getPath().getName().toLowerCase(Locale.ROOT);
+          if (n.endsWith(".parquet")) {
+            return "parquet";
+          }
+          if (n.endsWith(".csv") || n.endsWith(".csv.gz")) {
+            return "csv";
+          }
+        }
+        throw new OptionException(
+            "Cannot tell the format of directory " + uri + " (" + option + "): no .csv or .parquet files; set --format");
+      }
+      if (name.endsWith(".parquet")) {
+        return "parquet";
+      }
+      if (name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".txt")) {
+        return "csv";
+      }
+      throw new OptionException("Cannot tell the format of " + uri + " (" + option + "); set --format csv or parquet");
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot access " + uri + " (" + option + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Resolves a column: the name given, or with "auto" the first candidate present
+   * (case-insensitive).
+   *
+   * @throws OptionException naming the option, the wanted column and the columns available
+   */
+  public static String column(Dataset<Row> table, String requested, List<String> candidates, String option, String uri) {
+    List<String> columns = Arrays.asList(table.columns());
+    List<String> wanted = "auto".equalsIgnoreCase(requested) ? candidates : List.of(requested);
+    for (String w : wanted) {
+      for (String c : columns) {
+        if (c.equalsIgnoreCase(w)) {
+          return c;
+        }
+      }
+    }
+    throw new OptionException(
+        "Input " + uri + " has no column " + ("auto".equalsIgnoreCase(requested) ? "named any of " + candidates : "'" + requested + "'")
+            + " for " + option + "; its columns are " + new ArrayList<>(columns));
+  }
+}
