@@ -33,7 +33,7 @@ geodecoder_classpath() {
   done
   local f
   for f in classpath-runtime.txt classpath-provided.txt; do
-    cp+="$(tr ':' '\n' < "$GEODECODER_ROOT/spark-jobs/target/$f" | grep -v '/org/geodecoder/' | paste -sd: -):"
+    cp+="$(tr ':' '\n' < "$GEODECODER_ROOT/spark-jobs/target/$f" | grep -v -e '/org/geodecoder/' -e "^$GEODECODER_ROOT/" | paste -sd: -):"
   done
   echo "${cp%:}"
 }
