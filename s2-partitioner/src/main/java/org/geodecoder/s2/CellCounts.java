@@ -6,7 +6,9 @@ import java.util.Arrays;
  * Image counts of a set of S2 cells: parallel arrays sorted by cell id (S2 order, which is also
  * the order of the class labels). Immutable; sizes are proportional to cells, never to images.
  */
-public final class CellCounts {
+public final class CellCounts implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final long[] cellIds;
   private final long[] counts;
 
@@ -44,6 +46,29 @@ public final class CellCounts {
         ids[n] = cellIds[k];
         sums[n] = counts[k];
         n++;
+      }
+    }
+    return new CellCounts(Arrays.copyOf(ids, n), Arrays.copyOf(sums, n));
+  }
+
+  /** Sum of two count sets: one linear merge of the sorted arrays (associative, commutative). */
+  public static CellCounts merge(CellCounts a, CellCounts b) {
+    long[] ids = new long[a.size() + b.size()];
+    long[] sums = new long[ids.length];
+    int i = 0;
+    int j = 0;
+    int n = 0;
+    while (i < a.size() || j < b.size()) {
+      int c = i >= a.size() ? 1 : j >= b.size() ? -1 : Long.compareUnsigned(a.cellIds[i], b.cellIds[j]);
+      if (c < 0) {
+        ids[n] = a.cellIds[i];
+        sums[n++] = a.counts[i++];
+      } else if (c > 0) {
+        ids[n] = b.cellIds[j];
+        sums[n++] = b.counts[j++];
+      } else {
+        ids[n] = a.cellIds[i];
+        sums[n++] = a.counts[i++] + b.counts[j++];
       }
     }
     return new CellCounts(Arrays.copyOf(ids, n), Arrays.copyOf(sums, n));

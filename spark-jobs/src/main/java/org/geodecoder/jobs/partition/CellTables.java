@@ -46,7 +46,11 @@ public final class CellTables {
             c.centerLatDegrees(), c.centerLonDegrees(), c.parentClass()));
       }
     }
-    spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(out.child(CELLS_PARQUET));
+    // Several small slices, not one local relation: keeps each task well under Spark's
+    // recommended task size for vocabularies of 10^5 classes.
+    int slices = Math.max(1, rows.size() / 5_000 + 1);
+    var rdd = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, slices);
+    spark.createDataFrame(rdd, SCHEMA).write().parquet(out.child(CELLS_PARQUET));
     for (int h = 0; h < vocabulary.hierarchies(); h++) {
       out.writeText("cells_h" + (h + 1) + ".csv", vocabulary.toGeoEstimationCsv(h));
     }

@@ -1,7 +1,6 @@
 package org.geodecoder.jobs.partition;
 
 import static org.apache.spark.sql.functions.abs;
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.isnan;
@@ -119,16 +118,23 @@ public final class PartitionJob implements Job {
     LOG.info("Reading {} (id={}, lat={}, lon={})", input, idCol, latCol, lonCol);
 
     jsc.setJobDescription("partition: read and validate " + input);
-    Dataset<Row> classified = classify(raw, idCol, latCol, lonCol).persist(StorageLevel.MEMORY_AND_DISK());
+    // The one pass over the input: every later step reads this cache.
+    Dataset<Row> staged = stage(raw, idCol, latCol, lonCol).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> classified = null;
     try {
-      return runOnClassified(spark, jsc, o, out, input, classified, latCol, lonCol, start);
+      jsc.setJobDescription("partition: find duplicate ids");
+      classified = classify(staged).persist(StorageLevel.MEMORY_AND_DISK());
+      return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start);
     } finally {
-      classified.unpersist();
+      staged.unpersist();
+      if (classified != null) {
+        classified.unpersist();
+      }
     }
   }
 
   private static Result runOnClassified(SparkSession spark, JavaSparkContext jsc, PartitionOptions o, OutputDir out,
-      String input, Dataset<Row> classified, String latCol, String lonCol, long start) {
+      String input, Dataset<Row> classified, Dataset<Row> staged, String latCol, String lonCol, long start) {
     // Counts by reason (valid rows have a null reason) and the swapped-columns hint.
     Map<String, Long> rejects = new TreeMap<>();
     long valid = 0;
@@ -143,6 +149,7 @@ public final class PartitionJob implements Job {
         }
       }
     }
+    staged.unpersist(); // classified is materialized now: the wide staged rows are no longer needed
     long rejected = rejects.values().stream().mapToLong(Long::longValue).sum();
     long read = valid + rejected;
     LOG.info("Read {} rows: {} valid, {} rejected {}", read, valid, rejected, rejects);
@@ -161,8 +168,10 @@ public final class PartitionJob implements Job {
 
     // Valid locations as one sorted leaf array per partition: the data of the level walk.
     Dataset<Row> locations = classified.filter(col(REASON).isNull()).select("id", "lat_d", "lon_d");
-    int partitions = Math.max(1, locations.rdd().getNumPartitions());
-    JavaRDD<long[]> leaves = locations.javaRDD().mapPartitions(rows -> {
+    // One sorted array per task slot: each level scan is then a handful of linear passes.
+    int slots = Math.max(1, jsc.defaultParallelism());
+    int partitions = (int) Math.max(slots, Math.min(locations.rdd().getNumPartitions(), valid / 4_000_000 + 1));
+    JavaRDD<long[]> leaves = locations.javaRDD().coalesce(partitions).mapPartitions(rows -> {
       long[] buf = new long[1024];
       int n = 0;
       while (rows.hasNext()) {
@@ -175,7 +184,7 @@ public final class PartitionJob implements Job {
       return List.of(SortedLeafCounter.sortUnsigned(Arrays.copyOf(buf, n))).iterator();
     }).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      SparkCellCounter counter = new SparkCellCounter(jsc, leaves, Math.min(partitions, 16));
+      SparkCellCounter counter = new SparkCellCounter(jsc, leaves);
       Partitioning partitioning = AdaptivePartitioner.partition(o.params(), counter);
       LOG.info("Partitioned in {} level scans", counter.levelsCounted());
 
@@ -227,11 +236,10 @@ public final class PartitionJob implements Job {
   }
 
   /**
-   * Adds the validation columns: {@code id}, {@code lat_d}, {@code lon_d}, {@code reason} (null
-   * when valid), {@code swappable} (an out-of-range latitude that would be valid with the
-   * columns swapped) and {@code rejected} (the input row, only for rejected rows).
+   * Row-level validation: {@code id}, {@code lat_d}, {@code lon_d}, {@code row_reason} (null
+   * when the row itself is valid) and {@code rejected} (the input row as a struct).
    */
-  static Dataset<Row> classify(Dataset<Row> raw, String idCol, String latCol, String lonCol) {
+  static Dataset<Row> stage(Dataset<Row> raw, String idCol, String latCol, String lonCol) {
     StructType schema = raw.schema();
     Column id = trim(raw.col(quote(idCol)).cast("string"));
     Column latText = text(raw, latCol);
@@ -247,28 +255,45 @@ public final class PartitionJob implements Job {
         .when(isnan(lon), lit("nan_longitude"))
         .when(lat.lt(-90).or(lat.gt(90)), lit("latitude_out_of_range"))
         .when(lon.lt(-180).or(lon.gt(180)), lit("longitude_out_of_range"));
-
     Column[] originals = Arrays.stream(raw.columns()).map(c -> raw.col(quote(c))).toArray(Column[]::new);
-    Dataset<Row> staged = raw.select(
+    return raw.select(
         id.as("id"), lat.as("lat_d"), lon.as("lon_d"), rowReason.as("row_reason"), struct(originals).as("rejected"));
+  }
 
-    // Duplicate ids among valid rows: identical copies keep one (deterministically the same
-    // one, whatever the input order); copies that disagree on the location are all rejected.
+  /**
+   * Final classification of staged rows: adds {@code reason} (null when valid), including
+   * duplicate ids, and {@code swappable} (an out-of-range latitude that would be valid with the
+   * columns swapped); {@code rejected} is kept for rejected rows only.
+   *
+   * <p>Duplicates: a hash aggregation over 64-bit hashes of the ids (8-byte shuffle records)
+   * finds the few candidate ids; only rows with a candidate hash are grouped by their real id
+   * and ranked. Identical copies keep one (always the same one, whatever the input order);
+   * copies that disagree on the location are all rejected.
+   */
+  static Dataset<Row> classify(Dataset<Row> staged) {
     Column ok = col("row_reason").isNull();
+    Dataset<Row> candidates = staged.filter(ok).groupBy(xxhash64(col("id")).as("id_hash")).count()
+        .filter(col("count").gt(1)).select(col("id_hash"), lit(true).as("candidate"));
+    long candidateCount = candidates.count();
+    Dataset<Row> joined = staged.join(
+        candidateCount <= 1_000_000 ? org.apache.spark.sql.functions.broadcast(candidates) : candidates,
+        xxhash64(staged.col("id")).equalTo(col("id_hash")), "left");
+    Column isCandidate = ok.and(col("candidate").isNotNull());
+
+    Dataset<Row> single = joined.filter(org.apache.spark.sql.functions.not(isCandidate)).withColumn(REASON, col("row_reason"));
     WindowSpec byId = Window.partitionBy(col("id"));
-    WindowSpec byIdOrdered = byId.orderBy(ok.desc(), xxhash64(col("rejected")), col("lat_d"), col("lon_d"));
-    Column validCopies = sum(when(ok, 1).otherwise(0)).over(byId);
-    Column sameLocation = min(when(ok, col("lat_d"))).over(byId).equalTo(max(when(ok, col("lat_d"))).over(byId))
-        .and(min(when(ok, col("lon_d"))).over(byId).equalTo(max(when(ok, col("lon_d"))).over(byId)));
-    Column duplicate = when(ok.and(validCopies.gt(1)),
-        when(sameLocation, when(row_number().over(byIdOrdered).gt(1), lit("duplicate_id")))
-            .otherwise(lit("duplicate_id_conflicting_location")));
-    Column reason = coalesce(col("row_reason"), duplicate);
-    return staged.select(
-        col("id"), col("lat_d"), col("lon_d"), reason.as(REASON),
+    WindowSpec byIdOrdered = byId.orderBy(xxhash64(col("rejected")), col("lat_d"), col("lon_d"));
+    Column copies = sum(lit(1)).over(byId);
+    Column sameLocation = min(col("lat_d")).over(byId).equalTo(max(col("lat_d")).over(byId))
+        .and(min(col("lon_d")).over(byId).equalTo(max(col("lon_d")).over(byId)));
+    Dataset<Row> ranked = joined.filter(isCandidate).withColumn(REASON,
+        when(copies.gt(1), when(sameLocation, when(row_number().over(byIdOrdered).gt(1), lit("duplicate_id")))
+            .otherwise(lit("duplicate_id_conflicting_location"))));
+    return single.unionByName(ranked).select(
+        col("id"), col("lat_d"), col("lon_d"), col(REASON),
         when(col("row_reason").equalTo("latitude_out_of_range"),
             abs(col("lat_d")).leq(180).and(abs(col("lon_d")).leq(90))).as("swappable"),
-        when(reason.isNotNull(), col("rejected")).as("rejected"));
+        when(col(REASON).isNotNull(), col("rejected")).as("rejected"));
   }
 
   private static Column text(Dataset<Row> raw, String c) {

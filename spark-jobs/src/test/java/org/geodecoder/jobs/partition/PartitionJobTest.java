@@ -127,7 +127,8 @@ class PartitionJobTest {
         "bad5.jpg,a,10.0,",              // missing_longitude
         ",a,10.0,10.0",                  // missing_id
         "img7.jpg,a," + p[0][7] + "," + p[1][7], // exact copy of row 7: duplicate_id (one copy kept)
-        "img8.jpg,a,1.0,1.0");           // conflicting copy of row 8: both rejected
+        "img8.jpg,a,1.0,1.0",            // conflicting copy of row 8: both rejected
+        "img9.jpg,a9," + p[0][9] + "," + p[1][9]); // byte-identical line: one of the two rejected
     Path in = TestData.writeCsv(tmp.resolve("bad.csv"), p, TestData.identity(5000), bad);
     SparkSession spark = session("local[2]");
     try {
@@ -135,17 +136,19 @@ class PartitionJobTest {
       Map<String, Long> expected = Map.of(
           "latitude_out_of_range", 1L, "longitude_out_of_range", 1L, "nan_latitude", 1L,
           "non_numeric_latitude", 1L, "missing_longitude", 1L, "missing_id", 1L,
-          "duplicate_id", 1L, "duplicate_id_conflicting_location", 2L);
+          "duplicate_id", 2L, "duplicate_id_conflicting_location", 2L);
       assertEquals(expected, r.rejectsByReason());
-      assertEquals(5008, r.rowsRead());
+      assertEquals(5009, r.rowsRead());
       assertEquals(4999, r.rowsValid());
       List<Row> rejects = spark.read().parquet(tmp.resolve("out/rejects").toString()).collectAsList();
-      assertEquals(9, rejects.size());
+      assertEquals(10, rejects.size());
       Row nan = rejects.stream().filter(x -> "bad3.jpg".equals(x.getAs("IMG_ID"))).findFirst().orElseThrow();
       assertEquals("nan_latitude", nan.getAs("reason"));
       assertEquals("NaN", nan.getAs("LAT"), "the input row is kept as it was");
       JsonNode summary = new ObjectMapper().readTree(tmp.resolve("out/summary.json").toFile());
-      assertEquals(9, summary.get("rows_rejected").asLong());
+      assertEquals(10, summary.get("rows_rejected").asLong());
+      long kept9 = spark.read().parquet(tmp.resolve("out/labels.parquet").toString()).filter("id = 'img9.jpg'").count();
+      assertEquals(1, kept9, "exactly one of two identical rows is labelled");
       assertEquals(2, summary.get("rejected_by_reason").get("duplicate_id_conflicting_location").asLong());
     } finally {
       spark.stop();
