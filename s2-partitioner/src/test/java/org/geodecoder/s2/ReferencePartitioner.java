@@ -13,13 +13,13 @@ import java.util.TreeMap;
  * time, images kept in per-cell lists and re-assigned to child cells level by level. Slow and
  * single-threaded on purpose; the production partitioner must give identical output.
  */
-final class ReferencePartitioner {
+public final class ReferencePartitioner {
   /** Result of one hierarchy: final cells (S2 order) and each image's class (−1 = dropped). */
-  record Result(List<Long> cells, List<Long> counts, int[] labelOfImage) {}
+  public record Result(List<Long> cells, List<Long> counts, int[] labelOfImage) {}
 
   private ReferencePartitioner() {}
 
-  static Result partition(double[] lat, double[] lon, long tmin, long tmax, int minLevel, int maxLevel) {
+  public static Result partition(double[] lat, double[] lon, long tmin, long tmax, int minLevel, int maxLevel) {
     Map<S2CellId, List<Integer>> cells = new HashMap<>();
     for (int i = 0; i < lat.length; i++) {
       cells.computeIfAbsent(cellOf(lat[i], lon[i], minLevel), c -> new ArrayList<>()).add(i);

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Parsed launcher arguments: {@code <job> [--master URL] [--conf k=v]... [--name value]...}.
- * {@code --name=value} works too. {@code --master} and {@code --conf} mean what they mean to
- * spark-submit.
+ * Parsed launcher arguments: {@code <job> [--master URL] [--properties-file F] [--conf k=v]...
+ * [--name value]...}. {@code --name=value} works too. {@code --master}, {@code --properties-file}
+ * and {@code --conf} mean what they mean to spark-submit.
  */
 public record CommandLine(String job, String master, Map<String, String> conf, Map<String, String> options, boolean help) {
 
@@ -18,6 +18,7 @@ public record CommandLine(String job, String master, Map<String, String> conf, M
     boolean help = false;
     Map<String, String> conf = new LinkedHashMap<>();
     Map<String, String> options = new LinkedHashMap<>();
+    Map<String, String> fileConf = new LinkedHashMap<>();
     List<String> list = new ArrayList<>(List.of(args));
     for (int i = 0; i < list.size(); i++) {
       String a = list.get(i);
@@ -49,6 +50,18 @@ public record CommandLine(String job, String master, Map<String, String> conf, M
       }
       switch (name) {
         case "master" -> master = value;
+        case "properties-file" -> {
+          // Like spark-submit: the file's keys first, --conf given anywhere wins.
+          java.util.Properties props = new java.util.Properties();
+          try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(value))) {
+            props.load(r);
+          } catch (java.io.IOException e) {
+            throw new OptionException("Cannot read --properties-file " + value + ": " + e.getMessage());
+          }
+          for (String k : props.stringPropertyNames()) {
+            fileConf.put(k, props.getProperty(k).trim());
+          }
+        }
         case "conf" -> {
           int e = value.indexOf('=');
           if (e <= 0) {
@@ -64,6 +77,8 @@ public record CommandLine(String job, String master, Map<String, String> conf, M
         }
       }
     }
-    return new CommandLine(job, master, conf, options, help);
+    Map<String, String> merged = new LinkedHashMap<>(fileConf);
+    merged.putAll(conf);
+    return new CommandLine(job, master, merged, options, help);
   }
 }

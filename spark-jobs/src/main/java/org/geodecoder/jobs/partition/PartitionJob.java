@@ -42,6 +42,7 @@ import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.jobs.io.OutputDir;
+import org.geodecoder.jobs.io.PhaseTimer;
 import org.geodecoder.jobs.sample.SamplePoints;
 import org.geodecoder.s2.AdaptivePartitioner;
 import org.geodecoder.s2.CellIds;
@@ -101,6 +102,7 @@ public final class PartitionJob implements Job {
   /** Runs the job; the caller owns the session. */
   public static Result run(SparkSession spark, PartitionOptions o) {
     long start = System.nanoTime();
+    PhaseTimer phases = new PhaseTimer();
     LOG.info("partition: options {}", o.resolved());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
@@ -124,7 +126,7 @@ public final class PartitionJob implements Job {
     try {
       jsc.setJobDescription("partition: find duplicate ids");
       classified = classify(staged).persist(StorageLevel.MEMORY_AND_DISK());
-      return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start);
+      return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start, phases);
     } finally {
       staged.unpersist();
       if (classified != null) {
@@ -134,7 +136,8 @@ public final class PartitionJob implements Job {
   }
 
   private static Result runOnClassified(SparkSession spark, JavaSparkContext jsc, PartitionOptions o, OutputDir out,
-      String input, Dataset<Row> classified, Dataset<Row> staged, String latCol, String lonCol, long start) {
+      String input, Dataset<Row> classified, Dataset<Row> staged, String latCol, String lonCol, long start,
+      PhaseTimer phases) {
     // Counts by reason (valid rows have a null reason) and the swapped-columns hint.
     Map<String, Long> rejects = new TreeMap<>();
     long valid = 0;
@@ -152,7 +155,7 @@ public final class PartitionJob implements Job {
     staged.unpersist(); // classified is materialized now: the wide staged rows are no longer needed
     long rejected = rejects.values().stream().mapToLong(Long::longValue).sum();
     long read = valid + rejected;
-    LOG.info("Read {} rows: {} valid, {} rejected {}", read, valid, rejected, rejects);
+    LOG.info("Read {} rows: {} valid, {} rejected {} ({} s)", read, valid, rejected, rejects, phases.end("read_validate"));
     if (rejected > 0) {
       jsc.setJobDescription("partition: write rejects");
       Dataset<Row> bad = classified.filter(col(REASON).isNotNull()).select(col("rejected.*"), col(REASON));
@@ -184,9 +187,11 @@ public final class PartitionJob implements Job {
       return List.of(SortedLeafCounter.sortUnsigned(Arrays.copyOf(buf, n))).iterator();
     }).persist(StorageLevel.MEMORY_AND_DISK());
     try {
+      leaves.count(); // materialize, so that the phase times below are the level walk's own
+      phases.end("rejects_and_leaf_arrays");
       SparkCellCounter counter = new SparkCellCounter(jsc, leaves);
       Partitioning partitioning = AdaptivePartitioner.partition(o.params(), counter);
-      LOG.info("Partitioned in {} level scans", counter.levelsCounted());
+      LOG.info("Partitioned in {} level scans ({} s)", counter.levelsCounted(), phases.end("partition_levels"));
 
       jsc.setJobDescription("partition: per-class statistics");
       Broadcast<LeafLabeler> labeler = jsc.broadcast(partitioning.labeler());
@@ -207,12 +212,15 @@ public final class PartitionJob implements Job {
         return List.of(s).iterator();
       }).treeReduce(CellStatistics::merge);
       CellVocabulary vocabulary = CellVocabulary.build(partitioning, stats);
+      phases.end("statistics");
 
       jsc.setJobDescription("partition: write cells");
       CellTables.write(spark, vocabulary, out);
+      phases.end("write_cells");
       jsc.setJobDescription("partition: write labels");
       writeLabels(spark, locations, labeler, classCounts.length, out);
       labeler.destroy();
+      phases.end("write_labels");
 
       long[] kept = new long[classCounts.length];
       for (int h = 0; h < kept.length; h++) {
@@ -223,6 +231,7 @@ public final class PartitionJob implements Job {
       Map<String, Object> summary = summary(o, input, read, valid, rejects, vocabulary, start);
       summary.put("status", "ok");
       summary.put("level_scans", counter.levelsCounted());
+      summary.put("phase_seconds", phases.seconds());
       writeSummary(out, summary);
       double wall = (System.nanoTime() - start) / 1e9;
       for (int h = 0; h < kept.length; h++) {
@@ -239,7 +248,7 @@ public final class PartitionJob implements Job {
    * Row-level validation: {@code id}, {@code lat_d}, {@code lon_d}, {@code row_reason} (null
    * when the row itself is valid) and {@code rejected} (the input row as a struct).
    */
-  static Dataset<Row> stage(Dataset<Row> raw, String idCol, String latCol, String lonCol) {
+  public static Dataset<Row> stage(Dataset<Row> raw, String idCol, String latCol, String lonCol) {
     StructType schema = raw.schema();
     Column id = trim(raw.col(quote(idCol)).cast("string"));
     Column latText = text(raw, latCol);
@@ -270,7 +279,7 @@ public final class PartitionJob implements Job {
    * and ranked. Identical copies keep one (always the same one, whatever the input order);
    * copies that disagree on the location are all rejected.
    */
-  static Dataset<Row> classify(Dataset<Row> staged) {
+  public static Dataset<Row> classify(Dataset<Row> staged) {
     Column ok = col("row_reason").isNull();
     Dataset<Row> candidates = staged.filter(ok).groupBy(xxhash64(col("id")).as("id_hash")).count()
         .filter(col("count").gt(1)).select(col("id_hash"), lit(true).as("candidate"));
