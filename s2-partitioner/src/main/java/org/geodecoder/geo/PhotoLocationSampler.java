@@ -67,25 +67,40 @@ public final class PhotoLocationSampler {
     return new PhotoLocationSampler(cities, cumulative, seed);
   }
 
+  /** A sampled photo: its location, the city it was drawn around and its distance from it. */
+  public record Sample(double latDegrees, double lonDegrees, City city, int cityIndex, double distanceKm) {}
+
   /** Location of photo {@code index}: {lat, lon} in degrees. */
   public double[] sample(long index) {
+    Sample s = draw(index);
+    return new double[] {s.latDegrees(), s.lonDegrees()};
+  }
+
+  /** Photo {@code index} with its city. */
+  public Sample draw(long index) {
     SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index);
-    City city = cities.get(pickCity(r.nextDouble() * cumulative[cumulative.length - 1]));
+    int cityIndex = pickCity(r.nextDouble() * cumulative[cumulative.length - 1]);
+    City city = cities.get(cityIndex);
     double u = r.nextDouble();
+    double distanceKm;
+    double bearing;
     if (u < 0.08) {
       // Landmark: one of 4 exact spots per city, photographed again and again.
       SplittableRandom spot = new SplittableRandom(city.name().hashCode() * 31L + (long) (r.nextDouble() * 4));
-      return destination(city.latDegrees(), city.lonDegrees(), spot.nextDouble() * 3, spot.nextDouble() * 360);
-    }
-    double distanceKm;
-    if (u < 0.68) {
-      distanceKm = exponential(r, 2.0); // centre
-    } else if (u < 0.95) {
-      distanceKm = exponential(r, 15.0); // suburbs and surroundings
+      distanceKm = spot.nextDouble() * 3;
+      bearing = spot.nextDouble() * 360;
     } else {
-      distanceKm = exponential(r, 150.0); // rural tail
+      if (u < 0.68) {
+        distanceKm = exponential(r, 2.0); // centre
+      } else if (u < 0.95) {
+        distanceKm = exponential(r, 15.0); // suburbs and surroundings
+      } else {
+        distanceKm = exponential(r, 150.0); // rural tail
+      }
+      bearing = r.nextDouble() * 360;
     }
-    return destination(city.latDegrees(), city.lonDegrees(), distanceKm, r.nextDouble() * 360);
+    double[] p = destination(city.latDegrees(), city.lonDegrees(), distanceKm, bearing);
+    return new Sample(p[0], p[1], city, cityIndex, distanceKm);
   }
 
   private int pickCity(double x) {

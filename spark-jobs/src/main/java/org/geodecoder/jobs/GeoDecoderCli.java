@@ -12,6 +12,7 @@ import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.partition.PartitionJob;
 import org.geodecoder.jobs.sample.SamplePointsJob;
+import org.geodecoder.jobs.synth.SynthJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -25,7 +26,7 @@ public final class GeoDecoderCli {
   private static final Logger LOG = LoggerFactory.getLogger(GeoDecoderCli.class);
 
   /** Every job, in pipeline order. */
-  public static final List<Job> JOBS = List.of(new SamplePointsJob(), new PartitionJob());
+  public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new PartitionJob());
 
   private GeoDecoderCli() {}
 

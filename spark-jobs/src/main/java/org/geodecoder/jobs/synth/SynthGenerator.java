@@ -1,0 +1,154 @@
+package org.geodecoder.jobs.synth;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Serializable;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.geodecoder.geo.City;
+import org.geodecoder.geo.Country;
+import org.geodecoder.geo.PhotoLocationSampler;
+import org.geodecoder.geo.WorldData;
+
+/**
+ * Synthetic photos: location, author, scene labels and JPEG bytes for photo {@code i}, a pure
+ * function of (seed, i), so Spark tasks can generate any range independently.
+ *
+ * <p>Two location distributions: {@code photo} (clustered around cities like photo-sharing
+ * data, see {@link PhotoLocationSampler}) and {@code uniform} (GWS15k-like: a country with
+ * probability proportional to its area, a random city of it, a point within 5 km).
+ */
+public final class SynthGenerator implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final double EARTH_RADIUS_KM = 6371.0088;
+
+  /** One generated photo (the manifest row plus its image). */
+  public record Photo(String id, String author, double latDegrees, double lonDegrees,
+      int scene3, int scene16, int scene365, String city, byte[] jpeg) {}
+
+  private final long seed;
+  private final String distribution;
+  private final int imageSize;
+  private final float jpegQuality;
+  private transient PhotoLocationSampler photoSampler;
+  private transient UniformSampler uniformSampler;
+
+  public SynthGenerator(long seed, String distribution, int imageSize, float jpegQuality) {
+    if (!distribution.equals("photo") && !distribution.equals("uniform")) {
+      throw new IllegalArgumentException("distribution must be photo or uniform, got " + distribution);
+    }
+    this.seed = seed;
+    this.distribution = distribution;
+    this.imageSize = imageSize;
+    this.jpegQuality = jpegQuality;
+  }
+
+  public Photo photo(long index) {
+    SplittableRandom r = new SplittableRandom(seed * 0xD1B54A32D192ED03L + index * 0x9E3779B97F4A7C15L + 1);
+    City city;
+    double lat;
+    double lon;
+    double distanceKm;
+    if (distribution.equals("photo")) {
+      if (photoSampler == null) {
+        photoSampler = PhotoLocationSampler.worldCities(seed);
+      }
+      PhotoLocationSampler.Sample s = photoSampler.draw(index);
+      city = s.city();
+      lat = s.latDegrees();
+      lon = s.lonDegrees();
+      distanceKm = s.distanceKm();
+    } else {
+      if (uniformSampler == null) {
+        uniformSampler = new UniformSampler();
+      }
+      city = uniformSampler.city(r);
+      // Uniform over the spherical cap of radius 5 km: P(distance <= d) ∝ 1 − cos(d / R).
+      double maxAngle = 5.0 / EARTH_RADIUS_KM;
+      double angle = Math.acos(1 - r.nextDouble() * (1 - Math.cos(maxAngle)));
+      distanceKm = angle * EARTH_RADIUS_KM;
+      double[] p = PhotoLocationSampler.destination(city.latDegrees(), city.lonDegrees(), distanceKm, r.nextDouble() * 360);
+      lat = p[0];
+      lon = p[1];
+    }
+    long cityHash = (city.name() + "|" + city.iso2()).hashCode() * 0x9E3779B97F4A7C15L;
+    int motif = (int) Math.floorMod(cityHash >>> 7, 24L);
+    int scene3 = SceneRule.scene3(r.nextDouble(), distanceKm);
+    int scene16 = SceneRule.scene16(scene3, lat);
+    int scene365 = SceneRule.scene365(scene16, motif);
+    BufferedImage img = SyntheticImageRenderer.render(
+        new SyntheticImageRenderer.Spec(lat, lon, scene3, motif, cityHash, r.nextLong()), imageSize);
+    String id = String.format("%02x/%02x/%d.jpg", (index * 131) & 0xff, (index * 31 + 7) & 0xff, 2_000_000_000L + index);
+    // A photographer shoots ~20 photos, around one city (authors are disjoint by construction of the split).
+    String author = Long.toHexString((seed * 31 + index / 20) * 0x9E3779B97F4A7C15L >>> 20) + "@N0" + (index / 20) % 9;
+    return new Photo(id, author, lat, lon, scene3, scene16, scene365, city.name(), encodeJpeg(img, jpegQuality));
+  }
+
+  public static byte[] encodeJpeg(BufferedImage img, float quality) {
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(quality);
+      writer.setOutput(out);
+      writer.write(null, new IIOImage(img, null, null), param);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException("JPEG encoding failed", e);
+    } finally {
+      writer.dispose();
+    }
+  }
+
+  /** GWS15k-style: country ∝ area (countries with at least one city), then a uniform city. */
+  static final class UniformSampler {
+    private final List<List<City>> citiesByCountry = new ArrayList<>();
+    private final double[] cumulativeArea;
+
+    UniformSampler() {
+      Map<String, List<City>> byIso = new HashMap<>();
+      for (City c : WorldData.cities()) {
+        byIso.computeIfAbsent(c.iso2(), k -> new ArrayList<>()).add(c);
+      }
+      List<Double> cumulative = new ArrayList<>();
+      double total = 0;
+      for (Country country : WorldData.countries()) {
+        List<City> cities = byIso.get(country.iso2());
+        if (cities != null && country.areaKm2() > 0) {
+          total += country.areaKm2();
+          cumulative.add(total);
+          citiesByCountry.add(cities);
+        }
+      }
+      cumulativeArea = cumulative.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    City city(SplittableRandom r) {
+      double x = r.nextDouble() * cumulativeArea[cumulativeArea.length - 1];
+      int lo = 0;
+      int hi = cumulativeArea.length - 1;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (cumulativeArea[mid] < x) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      List<City> cities = citiesByCountry.get(lo);
+      return cities.get(r.nextInt(cities.size()));
+    }
+  }
+}
