@@ -41,6 +41,7 @@ import org.geodecoder.jobs.cli.Job;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.InputTables;
+import org.geodecoder.jobs.io.LocationRows;
 import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.io.PhaseTimer;
 import org.geodecoder.jobs.sample.SamplePoints;
@@ -69,7 +70,7 @@ public final class PartitionJob implements Job {
   public static final String NAME = "partition";
   private static final Logger LOG = LoggerFactory.getLogger(PartitionJob.class);
 
-  static final String REASON = "reason";
+  static final String REASON = LocationRows.REASON;
 
   public static void main(String[] args) {
     GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
@@ -121,11 +122,11 @@ public final class PartitionJob implements Job {
 
     jsc.setJobDescription("partition: read and validate " + input);
     // The one pass over the input: every later step reads this cache.
-    Dataset<Row> staged = stage(raw, idCol, latCol, lonCol).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> staged = LocationRows.stage(raw, idCol, latCol, lonCol).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> classified = null;
     try {
       jsc.setJobDescription("partition: find duplicate ids");
-      classified = classify(staged).persist(StorageLevel.MEMORY_AND_DISK());
+      classified = LocationRows.classify(staged).persist(StorageLevel.MEMORY_AND_DISK());
       return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start, phases);
     } finally {
       staged.unpersist();
@@ -242,83 +243,6 @@ public final class PartitionJob implements Job {
     } finally {
       leaves.unpersist();
     }
-  }
-
-  /**
-   * Row-level validation: {@code id}, {@code lat_d}, {@code lon_d}, {@code row_reason} (null
-   * when the row itself is valid) and {@code rejected} (the input row as a struct).
-   */
-  public static Dataset<Row> stage(Dataset<Row> raw, String idCol, String latCol, String lonCol) {
-    StructType schema = raw.schema();
-    Column id = trim(raw.col(quote(idCol)).cast("string"));
-    Column latText = text(raw, latCol);
-    Column lonText = text(raw, lonCol);
-    Column lat = number(raw, schema, latCol);
-    Column lon = number(raw, schema, lonCol);
-    Column rowReason = when(id.isNull().or(id.equalTo("")), lit("missing_id"))
-        .when(latText.isNull().or(latText.equalTo("")), lit("missing_latitude"))
-        .when(lonText.isNull().or(lonText.equalTo("")), lit("missing_longitude"))
-        .when(lat.isNull(), lit("non_numeric_latitude"))
-        .when(lon.isNull(), lit("non_numeric_longitude"))
-        .when(isnan(lat), lit("nan_latitude"))
-        .when(isnan(lon), lit("nan_longitude"))
-        .when(lat.lt(-90).or(lat.gt(90)), lit("latitude_out_of_range"))
-        .when(lon.lt(-180).or(lon.gt(180)), lit("longitude_out_of_range"));
-    Column[] originals = Arrays.stream(raw.columns()).map(c -> raw.col(quote(c))).toArray(Column[]::new);
-    return raw.select(
-        id.as("id"), lat.as("lat_d"), lon.as("lon_d"), rowReason.as("row_reason"), struct(originals).as("rejected"));
-  }
-
-  /**
-   * Final classification of staged rows: adds {@code reason} (null when valid), including
-   * duplicate ids, and {@code swappable} (an out-of-range latitude that would be valid with the
-   * columns swapped); {@code rejected} is kept for rejected rows only.
-   *
-   * <p>Duplicates: a hash aggregation over 64-bit hashes of the ids (8-byte shuffle records)
-   * finds the few candidate ids; only rows with a candidate hash are grouped by their real id
-   * and ranked. Identical copies keep one (always the same one, whatever the input order);
-   * copies that disagree on the location are all rejected.
-   */
-  public static Dataset<Row> classify(Dataset<Row> staged) {
-    Column ok = col("row_reason").isNull();
-    Dataset<Row> candidates = staged.filter(ok).groupBy(xxhash64(col("id")).as("id_hash")).count()
-        .filter(col("count").gt(1)).select(col("id_hash"), lit(true).as("candidate"));
-    long candidateCount = candidates.count();
-    Dataset<Row> joined = staged.join(
-        candidateCount <= 1_000_000 ? org.apache.spark.sql.functions.broadcast(candidates) : candidates,
-        xxhash64(staged.col("id")).equalTo(col("id_hash")), "left");
-    Column isCandidate = ok.and(col("candidate").isNotNull());
-
-    Dataset<Row> single = joined.filter(org.apache.spark.sql.functions.not(isCandidate)).withColumn(REASON, col("row_reason"));
-    WindowSpec byId = Window.partitionBy(col("id"));
-    WindowSpec byIdOrdered = byId.orderBy(xxhash64(col("rejected")), col("lat_d"), col("lon_d"));
-    Column copies = sum(lit(1)).over(byId);
-    Column sameLocation = min(col("lat_d")).over(byId).equalTo(max(col("lat_d")).over(byId))
-        .and(min(col("lon_d")).over(byId).equalTo(max(col("lon_d")).over(byId)));
-    Dataset<Row> ranked = joined.filter(isCandidate).withColumn(REASON,
-        when(copies.gt(1), when(sameLocation, when(row_number().over(byIdOrdered).gt(1), lit("duplicate_id")))
-            .otherwise(lit("duplicate_id_conflicting_location"))));
-    return single.unionByName(ranked).select(
-        col("id"), col("lat_d"), col("lon_d"), col(REASON),
-        when(col("row_reason").equalTo("latitude_out_of_range"),
-            abs(col("lat_d")).leq(180).and(abs(col("lon_d")).leq(90))).as("swappable"),
-        when(col(REASON).isNotNull(), col("rejected")).as("rejected"));
-  }
-
-  private static Column text(Dataset<Row> raw, String c) {
-    return trim(raw.col(quote(c)).cast("string"));
-  }
-
-  private static Column number(Dataset<Row> raw, StructType schema, String c) {
-    if (schema.apply(c).dataType() instanceof NumericType) {
-      return raw.col(quote(c)).cast("double");
-    }
-    // try_cast: a malformed value becomes null (a reject), not a failed job under ANSI mode.
-    return expr("try_cast(trim(" + quote(c) + ") AS DOUBLE)");
-  }
-
-  private static String quote(String column) {
-    return "`" + column.replace("`", "``") + "`";
   }
 
   private static void writeLabels(SparkSession spark, Dataset<Row> locations, Broadcast<LeafLabeler> labeler,

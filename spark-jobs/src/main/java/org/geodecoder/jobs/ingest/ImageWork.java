@@ -1,0 +1,121 @@
+package org.geodecoder.jobs.ingest;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.geodecoder.jobs.io.HadoopConf;
+
+/**
+ * What ingest does to each manifest row that has a valid location: fetch its image (from a
+ * directory tree, or from the archive member joined to it), check it, resize it if asked, and
+ * assign the split. Produces a shard row, or a reject with its reason; never throws for bad
+ * data.
+ */
+final class ImageWork implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int maxSide;
+  private final float jpegQuality;
+  private final long maxImageBytes;
+  private final AuthorSplit split;
+
+  ImageWork(int maxSide, float jpegQuality, long maxImageBytes, AuthorSplit split) {
+    this.maxSide = maxSide;
+    this.jpegQuality = jpegQuality;
+    this.maxImageBytes = maxImageBytes;
+    this.split = split;
+  }
+
+  /** Shard columns (nullable, since rejects share the rows), reason, input row, input bytes. */
+  static StructType resultSchema(DataType inputRow) {
+    StructType s = new StructType();
+    for (var f : IngestJob.SHARD_SCHEMA.fields()) {
+      s = s.add(f.name(), f.dataType(), true);
+    }
+    return s.add("reason", DataTypes.StringType, true)
+        .add("input_row", inputRow, true)
+        .add("in_bytes", DataTypes.LongType, false);
+  }
+
+  /** Rows of the validated manifest → results, reading each image from {@code root/path}. */
+  FlatMapFunction<Iterator<Row>, Row> fromDirectory(HadoopConf conf, String root) {
+    return rows -> {
+      Path base = new Path(root);
+      FileSystem fs = base.getFileSystem(conf.get());
+      List<Row> out = new ArrayList<>();
+      while (rows.hasNext()) {
+        Row r = rows.next();
+        String path = r.getAs("path");
+        byte[] bytes;
+        try {
+          FileStatus st = fs.getFileStatus(new Path(base, path));
+          if (st.getLen() > maxImageBytes) {
+            out.add(reject(r, ImageProbe.Reason.TOO_LARGE, st.getLen()));
+            continue;
+          }
+          try (InputStream in = fs.open(st.getPath())) {
+            bytes = in.readAllBytes();
+          }
+        } catch (FileNotFoundException e) {
+          out.add(reject(r, ImageProbe.Reason.MISSING_FILE, 0));
+          continue;
+        } catch (IOException | IllegalArgumentException e) {
+          out.add(reject(r, ImageProbe.Reason.UNREADABLE_FILE, 0));
+          continue;
+        }
+        out.add(process(r, bytes));
+      }
+      return out.iterator();
+    };
+  }
+
+  /** A manifest row left-joined with its archive member (entry_path, data, entry_error). */
+  Row fromArchive(Row r) {
+    String error = r.getAs("entry_error");
+    byte[] data = r.getAs("data");
+    if (error != null) {
+      return reject(r, ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER, 0);
+    }
+    if (data == null) {
+      return reject(r, ImageProbe.Reason.MISSING_FILE, 0);
+    }
+    if (data.length > maxImageBytes) {
+      return reject(r, ImageProbe.Reason.TOO_LARGE, data.length);
+    }
+    return process(r, data);
+  }
+
+  private Row process(Row r, byte[] bytes) {
+    try {
+      ImageProbe.ImageInfo info = ImageProbe.probe(bytes);
+      ImageResizer.Resized img = ImageResizer.limit(bytes, info.width(), info.height(), maxSide, jpegQuality);
+      String author = r.getAs("author");
+      if (author == null || author.isEmpty()) {
+        author = r.getAs("id");
+      }
+      return RowFactory.create(r.getAs("id"), author, r.getAs("lat_d"), r.getAs("lon_d"), r.getAs("scene3"),
+          r.getAs("scene16"), r.getAs("scene365"), img.bytes(), img.width(), img.height(), split.splitOf(author), null,
+          r.getAs("input_row"), (long) bytes.length);
+    } catch (ImageProbe.RejectedImageException e) {
+      return reject(r, e.reason(), bytes.length);
+    }
+  }
+
+  private static Row reject(Row r, ImageProbe.Reason reason, long bytes) {
+    return RowFactory.create(r.getAs("id"), null, null, null, null, null, null, null, null, null, null, reason.code,
+        r.getAs("input_row"), bytes);
+  }
+}
