@@ -4,9 +4,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -55,31 +53,38 @@ final class ImageWork implements Serializable {
     return rows -> {
       Path base = new Path(root);
       FileSystem fs = base.getFileSystem(conf.get());
-      List<Row> out = new ArrayList<>();
-      while (rows.hasNext()) {
-        Row r = rows.next();
-        String path = r.getAs("path");
-        byte[] bytes;
-        try {
-          FileStatus st = fs.getFileStatus(new Path(base, path));
-          if (st.getLen() > maxImageBytes) {
-            out.add(reject(r, ImageProbe.Reason.TOO_LARGE, st.getLen()));
-            continue;
-          }
-          try (InputStream in = fs.open(st.getPath())) {
-            bytes = in.readAllBytes();
-          }
-        } catch (FileNotFoundException e) {
-          out.add(reject(r, ImageProbe.Reason.MISSING_FILE, 0));
-          continue;
-        } catch (IOException | IllegalArgumentException e) {
-          out.add(reject(r, ImageProbe.Reason.UNREADABLE_FILE, 0));
-          continue;
+      // Lazy: one image in memory at a time, whatever the partition size.
+      return new Iterator<Row>() {
+        @Override
+        public boolean hasNext() {
+          return rows.hasNext();
         }
-        out.add(process(r, bytes));
-      }
-      return out.iterator();
+
+        @Override
+        public Row next() {
+          return fromFile(fs, base, rows.next());
+        }
+      };
     };
+  }
+
+  private Row fromFile(FileSystem fs, Path base, Row r) {
+    String path = r.getAs("path");
+    byte[] bytes;
+    try {
+      FileStatus st = fs.getFileStatus(new Path(base, path));
+      if (st.getLen() > maxImageBytes) {
+        return reject(r, ImageProbe.Reason.TOO_LARGE, st.getLen());
+      }
+      try (InputStream in = fs.open(st.getPath())) {
+        bytes = in.readAllBytes();
+      }
+    } catch (FileNotFoundException e) {
+      return reject(r, ImageProbe.Reason.MISSING_FILE, 0);
+    } catch (IOException | IllegalArgumentException e) {
+      return reject(r, ImageProbe.Reason.UNREADABLE_FILE, 0);
+    }
+    return process(r, bytes);
   }
 
   /** A manifest row left-joined with its archive member (entry_path, data, entry_error). */

@@ -336,32 +336,68 @@ public final class IngestJob implements Job {
     return spark.createDataFrame(rows, ENTRY_SCHEMA);
   }
 
+  /** Streams the members of one archive: one member in memory at a time. */
   private static Iterator<Row> readTar(HadoopConf conf, String archive) throws IOException {
-    List<Row> out = new ArrayList<>();
     Path p = new Path(archive);
-    try (InputStream raw = p.getFileSystem(conf.get()).open(p);
-        TarArchiveInputStream tar = new TarArchiveInputStream(raw)) {
-      TarArchiveEntry entry = null;
-      try {
-        while ((entry = tar.getNextEntry()) != null) {
-          if (!entry.isFile()) {
-            continue;
-          }
-          byte[] data = tar.readAllBytes();
-          if (data.length != entry.getSize()) {
-            throw new IOException("member holds " + data.length + " of " + entry.getSize() + " bytes");
-          }
-          out.add(RowFactory.create(normalizePath(entry.getName()), data, null, archive));
-        }
-      } catch (IOException | RuntimeException e) {
-        // A corrupt member ends what can be read of this archive: report it; later members
-        // show up as missing files of the manifest rows that name them.
-        String name = entry != null ? normalizePath(entry.getName()) : "";
-        out.add(RowFactory.create(name, null, ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER.code + ": " + e.getMessage(), archive));
-        LoggerFactory.getLogger(IngestJob.class).warn("Corrupt tar archive {} at member '{}': {}", archive, name, e.getMessage());
+    InputStream raw = p.getFileSystem(conf.get()).open(p);
+    TarArchiveInputStream tar = new TarArchiveInputStream(raw);
+    return new Iterator<Row>() {
+      private Row next = advance();
+
+      @Override
+      public boolean hasNext() {
+        return next != null;
       }
-    }
-    return out.iterator();
+
+      @Override
+      public Row next() {
+        if (next == null) {
+          throw new java.util.NoSuchElementException();
+        }
+        Row r = next;
+        next = advance();
+        return r;
+      }
+
+      private boolean done;
+
+      private Row advance() {
+        if (done) {
+          return null;
+        }
+        TarArchiveEntry entry = null;
+        try {
+          while ((entry = tar.getNextEntry()) != null) {
+            if (!entry.isFile()) {
+              continue;
+            }
+            byte[] data = tar.readAllBytes();
+            if (data.length != entry.getSize()) {
+              throw new IOException("member holds " + data.length + " of " + entry.getSize() + " bytes");
+            }
+            return RowFactory.create(normalizePath(entry.getName()), data, null, archive);
+          }
+          finish();
+          return null;
+        } catch (IOException | RuntimeException e) {
+          // A corrupt member ends what can be read of this archive: report it; later members
+          // show up as missing files of the manifest rows that name them.
+          finish();
+          String name = entry != null ? normalizePath(entry.getName()) : "";
+          LoggerFactory.getLogger(IngestJob.class).warn("Corrupt tar archive {} at member '{}': {}", archive, name, e.getMessage());
+          return RowFactory.create(name, null, ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER.code + ": " + e.getMessage(), archive);
+        }
+      }
+
+      private void finish() {
+        done = true;
+        try {
+          tar.close();
+        } catch (IOException ignored) {
+          // nothing left to read
+        }
+      }
+    };
   }
 
   private static void writeSummary(OutputDir out, Map<String, Object> summary, PhaseTimer phases) {

@@ -52,8 +52,10 @@ public final class SyntheticImageRenderer {
     int band = SceneRule.climateBand(spec.latDegrees());
     int sector = regionSector(spec.latDegrees(), spec.lonDegrees());
     double light = 0.8 + 0.4 * r.nextDouble();
-    Color sky = shade(BAND_PALETTE[band][0], light, spec.latDegrees() / 90.0 * 20);
-    Color ground = shade(BAND_PALETTE[band][1], light, spec.lonDegrees() / 180.0 * 15);
+    // Hue drifts smoothly with position (sky with latitude, ground with longitude): nearby
+    // places look alike, distant ones differ; the band palette adds the climate step.
+    Color sky = shade(BAND_PALETTE[band][0], light, spec.latDegrees() * 0.6);
+    Color ground = shade(saturated(BAND_PALETTE[band][1]), light, spec.lonDegrees() * 0.5);
     Color regionColor = Color.getHSBColor((sector * 0.137f) % 1f, 0.6f, 0.85f);
 
     if (spec.scene3() == 0) {
@@ -85,7 +87,7 @@ public final class SyntheticImageRenderer {
   }
 
   private static void drawIndoor(Graphics2D g, SplittableRandom r, int size, Color wall, Color floor) {
-    g.setColor(shade(wall, 0.7 + 0.3 * r.nextDouble(), 0));
+    g.setColor(shade(wall, 0.7 + 0.3 * r.nextDouble(), 0)); // the region's colour: indoor scenes stay (weakly) located
     g.fillRect(0, 0, size, size);
     g.setColor(shade(floor, 0.6, 0));
     int floorTop = (int) (size * (0.6 + 0.2 * r.nextDouble()));
@@ -171,6 +173,12 @@ public final class SyntheticImageRenderer {
     g.setStroke(new BasicStroke(Math.max(1, size / 64f)));
     g.drawPolygon(p);
     g.setTransform(saved);
+  }
+
+  /** Polar whites have no hue to shift; give every ground some colour. */
+  private static Color saturated(Color c) {
+    float[] hsb = Color.RGBtoHSB(c.getRed(), c.getGreen(), c.getBlue(), null);
+    return Color.getHSBColor(hsb[0], Math.max(hsb[1], 0.35f), hsb[2]);
   }
 
   private static Color shade(Color c, double factor, double hueShiftDegrees) {
