@@ -104,18 +104,9 @@ public final class PhotoLocationSampler {
   }
 
   private int pickCity(double x) {
-    int lo = 0;
-    int hi = cumulative.length - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (cumulative[mid] < x) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return WeightedChoice.index(cumulative, x);
   }
+
 
   private static double exponential(SplittableRandom r, double meanKm) {
     return -meanKm * Math.log(1 - r.nextDouble());

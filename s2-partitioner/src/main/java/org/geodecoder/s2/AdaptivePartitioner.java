@@ -112,19 +112,11 @@ public final class AdaptivePartitioner {
   }
 
   private static int indexOf(CellCounts counts, long cellId) {
-    int lo = 0;
-    int hi = counts.size() - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      int c = Long.compareUnsigned(counts.cellId(mid), cellId);
-      if (c < 0) {
-        lo = mid + 1;
-      } else if (c > 0) {
-        hi = mid - 1;
-      } else {
-        return mid;
-      }
+    int i = counts.indexOf(cellId);
+    if (i < 0) {
+      throw new IllegalStateException("Cell " + CellIds.toToken(cellId) + " missing from counts");
     }
-    throw new IllegalStateException("Cell " + CellIds.toToken(cellId) + " missing from counts");
+    return i;
   }
+
 }

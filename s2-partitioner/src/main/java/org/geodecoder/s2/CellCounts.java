@@ -90,6 +90,11 @@ public final class CellCounts implements java.io.Serializable {
     return counts[i];
   }
 
+  /** Index of a cell in this set, or a negative number when absent. */
+  public int indexOf(long cellId) {
+    return CellIds.binarySearchUnsigned(cellIds, 0, cellIds.length, cellId);
+  }
+
   /** Count of a cell, 0 when absent. */
   public long countOf(long cellId) {
     int i = CellIds.binarySearchUnsigned(cellIds, 0, cellIds.length, cellId);

@@ -36,7 +36,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.geodecoder.jobs.GeoDecoderCli;
-import org.geodecoder.jobs.cli.Job;
+import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.HadoopConf;
@@ -54,10 +54,11 @@ import org.slf4j.LoggerFactory;
  * {@code summary.json}. Every image is checked (header, completeness); nothing is dropped
  * without being counted and written out.
  */
-public final class IngestJob implements Job {
+public final class IngestJob extends AbstractJob {
   public static final String NAME = "ingest";
   private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
   private static final String REASON = LocationRows.REASON;
+  private static final long IMAGES_PER_PARTITION = 2_000;
 
   /** Shards schema (DESIGN.md §3). */
   public static final StructType SHARD_SCHEMA = new StructType()
@@ -73,23 +74,12 @@ public final class IngestJob implements Job {
       .add("height", DataTypes.IntegerType, false)
       .add("split", DataTypes.StringType, false);
 
+  public IngestJob() {
+    super(NAME, "Manifest + images (directory tree or tar archives) → sharded Parquet, rejects and summary", IngestOptions.SPECS);
+  }
+
   public static void main(String[] args) {
     GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String summary() {
-    return "Manifest + images (directory tree or tar archives) → sharded Parquet, rejects and summary";
-  }
-
-  @Override
-  public List<OptionSpec> options() {
-    return IngestOptions.SPECS;
   }
 
   @Override
@@ -140,6 +130,7 @@ public final class IngestJob implements Job {
     Dataset<Row> located = LocationRows.classify(staged, "path", "author", "scene3", "scene16", "scene365", "input_row")
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> results = null;
+    JavaRDD<Row> persisted = null;
     try {
       long rows = located.count();
       staged.unpersist();
@@ -147,19 +138,24 @@ public final class IngestJob implements Job {
       Dataset<Row> valid = located.filter(col(REASON).isNull());
       ImageWork work = new ImageWork(o.maxSide, o.jpegQuality, o.maxImageBytes, o.split);
       StructType resultSchema = ImageWork.resultSchema(located.schema().apply("input_row").dataType());
-      Dataset<Row> images;
+      JavaRDD<Row> resultRows;
       long unlisted = 0;
       if (tar) {
         Dataset<Row> entries = tarEntries(spark, jsc, conf, imagesUri).persist(StorageLevel.MEMORY_AND_DISK());
         unlisted = entries.join(valid, entries.col("entry_path").equalTo(valid.col("path")), "left_anti").count();
         Dataset<Row> joined = valid.join(entries, valid.col("path").equalTo(entries.col("entry_path")), "left");
-        images = spark.createDataFrame(joined.javaRDD().map(work::fromArchive), resultSchema);
+        resultRows = joined.javaRDD().map(work::fromArchive);
       } else {
-        images = spark.createDataFrame(valid.javaRDD().mapPartitions(work.fromDirectory(conf, imagesUri)), resultSchema);
+        // Small partitions (~2,000 images): bounded memory per task and per cached block.
+        int parts = (int) Math.max(jsc.defaultParallelism(), Math.min(100_000, rows / IMAGES_PER_PARTITION + 1));
+        resultRows = valid.repartition(parts).javaRDD().mapPartitions(work.fromDirectory(conf, imagesUri));
       }
       Dataset<Row> locationRejects = located.filter(col(REASON).isNotNull())
           .select(col("input_row"), col(REASON), lit(0L).as("in_bytes"), lit(null).cast("binary").as("image"));
-      results = images.persist(StorageLevel.MEMORY_AND_DISK_SER());
+      // Image bytes are read once and kept on local disk, never in a columnar memory cache
+      // (its batch builders grow outside Spark's memory accounting).
+      persisted = resultRows.persist(StorageLevel.DISK_ONLY());
+      results = spark.createDataFrame(persisted, resultSchema);
 
       jsc.setJobDescription("ingest: read and check images");
       Map<String, Long> rejects = new TreeMap<>();
@@ -237,8 +233,8 @@ public final class IngestJob implements Job {
     } finally {
       staged.unpersist();
       located.unpersist();
-      if (results != null) {
-        results.unpersist();
+      if (persisted != null) {
+        persisted.unpersist();
       }
     }
   }

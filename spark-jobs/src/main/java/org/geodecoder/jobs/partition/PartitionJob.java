@@ -37,7 +37,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.geodecoder.jobs.GeoDecoderCli;
-import org.geodecoder.jobs.cli.Job;
+import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.InputTables;
@@ -66,29 +66,18 @@ import org.slf4j.LoggerFactory;
  * Only per-cell data ever reaches the driver; the output is identical for any partitioning or
  * input order.
  */
-public final class PartitionJob implements Job {
+public final class PartitionJob extends AbstractJob {
   public static final String NAME = "partition";
   private static final Logger LOG = LoggerFactory.getLogger(PartitionJob.class);
 
   static final String REASON = LocationRows.REASON;
 
+  public PartitionJob() {
+    super(NAME, "Compute the adaptive S2 cell hierarchies (classes) and per-image labels", PartitionOptions.SPECS);
+  }
+
   public static void main(String[] args) {
     GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String summary() {
-    return "Compute the adaptive S2 cell hierarchies (classes) and per-image labels";
-  }
-
-  @Override
-  public List<OptionSpec> options() {
-    return PartitionOptions.SPECS;
   }
 
   @Override

@@ -3,14 +3,14 @@ package org.geodecoder.jobs.sample;
 import java.util.List;
 import java.util.Map;
 import org.geodecoder.jobs.GeoDecoderCli;
-import org.geodecoder.jobs.cli.Job;
+import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** {@code geodecoder sample-points}: writes realistic photo locations as an MP-16-style CSV. */
-public final class SamplePointsJob implements Job {
+public final class SamplePointsJob extends AbstractJob {
   public static final String NAME = "sample-points";
   private static final Logger LOG = LoggerFactory.getLogger(SamplePointsJob.class);
 
@@ -19,23 +19,12 @@ public final class SamplePointsJob implements Job {
       OptionSpec.withDefault("count", 1_000_000, "number of points"),
       OptionSpec.withDefault("seed", 42, "random seed; the same seed gives the same points"));
 
+  public SamplePointsJob() {
+    super(NAME, "Generate realistic photo locations (clustered around world cities) as an MP-16-style CSV", SPECS);
+  }
+
   public static void main(String[] args) {
     GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String summary() {
-    return "Generate realistic photo locations (clustered around world cities) as an MP-16-style CSV";
-  }
-
-  @Override
-  public List<OptionSpec> options() {
-    return SPECS;
   }
 
   @Override

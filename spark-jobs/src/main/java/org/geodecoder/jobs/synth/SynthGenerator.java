@@ -136,17 +136,7 @@ public final class SynthGenerator implements Serializable {
     }
 
     City city(SplittableRandom r) {
-      double x = r.nextDouble() * cumulativeArea[cumulativeArea.length - 1];
-      int lo = 0;
-      int hi = cumulativeArea.length - 1;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (cumulativeArea[mid] < x) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
+      int lo = org.geodecoder.geo.WeightedChoice.index(cumulativeArea, r.nextDouble() * cumulativeArea[cumulativeArea.length - 1]);
       List<City> cities = citiesByCountry.get(lo);
       return cities.get(r.nextInt(cities.size()));
     }

@@ -19,7 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.geodecoder.jobs.GeoDecoderCli;
-import org.geodecoder.jobs.cli.Job;
+import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.HadoopConf;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * exactly as a user brings real data: an MP-16-layout {@code manifest.csv} and JPEG files in a
  * directory tree ({@code images/}) and/or tar archives ({@code tars/part-NNNNN.tar}).
  */
-public final class SynthJob implements Job {
+public final class SynthJob extends AbstractJob {
   public static final String NAME = "synth";
   private static final Logger LOG = LoggerFactory.getLogger(SynthJob.class);
   public static final String MANIFEST = "manifest.csv";
@@ -58,23 +58,12 @@ public final class SynthJob implements Job {
       OptionSpec.withDefault("first-index", 0, "index of the first image (disjoint ranges give disjoint datasets)"),
       OptionSpec.withDefault("overwrite", false, "replace an existing output directory"));
 
+  public SynthJob() {
+    super(NAME, "Generate a synthetic, learnable geo-image dataset (MP-16 manifest + JPEGs, dir and/or tar)", SPECS);
+  }
+
   public static void main(String[] args) {
     GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String summary() {
-    return "Generate a synthetic, learnable geo-image dataset (MP-16 manifest + JPEGs, dir and/or tar)";
-  }
-
-  @Override
-  public List<OptionSpec> options() {
-    return SPECS;
   }
 
   @Override
