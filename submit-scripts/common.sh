@@ -18,10 +18,13 @@ geodecoder_ensure_built() {
   fi
   if [[ -n "$stale" ]]; then
     echo "geodecoder: building the project jars with Maven (tests skipped; the first build downloads dependencies)..." >&2
-    (cd "$GEODECODER_ROOT" && mvn -q -B -DskipTests install) >&2 || {
-      echo "geodecoder: the Maven build failed; run 'mvn -DskipTests install' in $GEODECODER_ROOT to see why" >&2
+    local log="$GEODECODER_ROOT/target-build.log"
+    if ! (cd "$GEODECODER_ROOT" && mvn -q -B -DskipTests install) > "$log" 2>&1; then
+      tail -30 "$log" >&2
+      echo "geodecoder: the Maven build failed (full log: $log)" >&2
       exit 1
-    }
+    fi
+    rm -f "$log"
   fi
 }
 
