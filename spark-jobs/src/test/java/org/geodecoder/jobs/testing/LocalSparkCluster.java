@@ -38,6 +38,22 @@ public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallb
     return jar;
   }
 
+  /** The test classes packed as a jar, for executors that run code written in tests. */
+  public static Path testClassesJar() throws IOException {
+    Path dir = projectRoot().resolve("spark-jobs/target/test-classes");
+    Path jar = Files.createTempFile("geodecoder-test-classes-", ".jar");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+        var files = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        out.putNextEntry(new java.util.jar.JarEntry(dir.relativize(f).toString().replace('\\', '/')));
+        out.write(Files.readAllBytes(f));
+        out.closeEntry();
+      }
+    }
+    jar.toFile().deleteOnExit();
+    return jar;
+  }
+
   /**
    * What a Spark distribution holds: Spark and its dependencies, without our modules and the
    * libraries only we use (those come in the assembly jar). Built from the classpath files the
