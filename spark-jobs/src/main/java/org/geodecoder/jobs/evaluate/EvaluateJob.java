@@ -1,0 +1,232 @@
+package org.geodecoder.jobs.evaluate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.trim;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF4;
+import org.apache.spark.sql.types.DataTypes;
+import org.geodecoder.eval.DistanceThresholds;
+import org.geodecoder.eval.EvaluationResult;
+import org.geodecoder.eval.GreatCircle;
+import org.geodecoder.eval.analysis.DatasetAnalysis;
+import org.geodecoder.eval.analysis.DatasetAnalyzer;
+import org.geodecoder.eval.report.ReportWriter;
+import org.geodecoder.jobs.GeoDecoderCli;
+import org.geodecoder.jobs.cli.AbstractJob;
+import org.geodecoder.jobs.cli.JobFailedException;
+import org.geodecoder.jobs.cli.JobOptionsReader;
+import org.geodecoder.jobs.cli.OptionException;
+import org.geodecoder.jobs.cli.OptionSpec;
+import org.geodecoder.jobs.io.InputTables;
+import org.geodecoder.jobs.io.LocationRows;
+import org.geodecoder.jobs.io.OutputDir;
+import org.geodecoder.jobs.io.PhaseTimer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code geodecoder evaluate}: distance-threshold accuracies, median/mean/percentile errors and
+ * GeoScore of one or more prediction sets (ours, or any system's CSV/Parquet with id, lat, lon),
+ * against the true locations carried in the predictions or in a ground-truth table joined on
+ * id. Writes {@code metrics.json}, {@code report.md}, PNG plots and {@code per_image.parquet};
+ * rows that cannot be scored go to {@code rejects/} with a reason.
+ */
+public final class EvaluateJob extends AbstractJob {
+  public static final String NAME = "evaluate";
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+  static final List<OptionSpec> SPECS = List.of(
+      OptionSpec.required("predictions", "comma-separated prediction sets, each [name=]uri (CSV or Parquet with id, lat, lon; optional true_lat, true_lon, dataset, scene3/scene, scene16)"),
+      OptionSpec.withDefault("ground-truth", "", "CSV/Parquet with id and true locations (e.g. an MP-16-style metadata file), joined on id when predictions carry no truth"),
+      OptionSpec.withDefault("output", "demo-output/evaluate", "output directory (any Hadoop URI)"),
+      OptionSpec.withDefault("id-col", "auto", "id column of predictions and ground truth; auto: id, IMG_ID, image_id"),
+      OptionSpec.withDefault("gt-lat-col", "auto", "ground-truth latitude column; auto: true_lat, LAT, lat, latitude"),
+      OptionSpec.withDefault("gt-lon-col", "auto", "ground-truth longitude column; auto: true_lon, LON, lon, lng, longitude"),
+      OptionSpec.withDefault("thresholds", "1,25,200,750,2500", "accuracy thresholds in km"),
+      OptionSpec.withDefault("paper-comparison", true, "add the paper's Table 1 rows to the report and the accuracy curve"),
+      OptionSpec.withDefault("city-radius-km", 25, "dataset analysis: an image counts for its nearest city within this radius"),
+      OptionSpec.withDefault("max-reject-fraction", 0.01, "fail when more than this fraction of rows cannot be scored"),
+      OptionSpec.withDefault("overwrite", false, "replace an existing output directory"));
+
+  private static final List<String> ID = List.of("id", "IMG_ID", "image_id", "photo_id");
+
+  public EvaluateJob() {
+    super(NAME, "Accuracy at 1/25/200/750/2500 km, median error, reports and plots for prediction sets", SPECS);
+  }
+
+  public static void main(String[] args) {
+    GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
+  }
+
+  /** Validated options. */
+  record Options(List<String[]> predictions, String groundTruth, String output, String idCol, String gtLatCol,
+      String gtLonCol, double[] thresholdsKm, boolean paperComparison, double cityRadiusKm, double maxRejectFraction,
+      boolean overwrite, Map<String, String> resolved) {}
+
+  public static Options parse(Map<String, String> values) {
+    JobOptionsReader r = new JobOptionsReader(NAME, SPECS, values);
+    List<String[]> sets = new ArrayList<>();
+    for (String item : r.requiredString("predictions").split(",")) {
+      String s = item.trim();
+      if (s.isEmpty()) {
+        throw r.bad("predictions", r.raw("predictions"), "empty entry");
+      }
+      int eq = s.indexOf('=');
+      String name = eq > 0 && !s.substring(0, eq).contains("/") ? s.substring(0, eq) : null;
+      sets.add(new String[] {name, name != null ? s.substring(eq + 1) : s});
+    }
+    long[] th = r.longList("thresholds", 0);
+    double[] thresholds = Arrays.stream(th).asDoubleStream().toArray();
+    for (int i = 1; i < thresholds.length; i++) {
+      if (thresholds[i] <= thresholds[i - 1]) {
+        throw r.bad("thresholds", r.raw("thresholds"), "must increase");
+      }
+    }
+    String gt = r.string("ground-truth");
+    return new Options(sets, gt == null || gt.isEmpty() ? null : gt, r.requiredString("output"), r.requiredString("id-col"),
+        r.requiredString("gt-lat-col"), r.requiredString("gt-lon-col"), thresholds, r.bool("paper-comparison"),
+        r.doubleValue("city-radius-km", 0.001, 20_000), r.doubleValue("max-reject-fraction", 0, 1), r.bool("overwrite"),
+        r.resolved());
+  }
+
+  @Override
+  public Prepared prepare(Map<String, String> options) {
+    Options o = parse(options);
+    return spark -> run(spark, o);
+  }
+
+  /** Runs the evaluation; returns the result (also written to metrics.json). */
+  public static EvaluationResult run(SparkSession spark, Options o) {
+    PhaseTimer phases = new PhaseTimer();
+    LOG.info("evaluate: options {}", o.resolved());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
+    Dataset<Row> truth = o.groundTruth() == null ? null : InputTables.read(spark, o.groundTruth(), "auto", "--ground-truth");
+
+    Dataset<Row> all = null;
+    for (String[] set : o.predictions()) {
+      Dataset<Row> rows = scoredRows(spark, set[0], set[1], truth, o);
+      all = all == null ? rows : all.unionByName(rows);
+    }
+    spark.udf().register("great_circle_km",
+        (UDF4<Double, Double, Double, Double, Double>) (a, b, c, d) -> GreatCircle.distanceKm(a, b, c, d), DataTypes.DoubleType);
+    Column bad = col("true_lat").isNull().or(col("lat").isNull()).or(expr("abs(true_lat) > 90 OR abs(lat) > 90 OR abs(true_lon) > 180 OR abs(lon) > 180"));
+    Column reason = org.apache.spark.sql.functions.when(col("true_lat").isNull(), lit("no_ground_truth"))
+        .when(col("lat").isNull(), lit("invalid_prediction"))
+        .when(bad, lit("coordinates_out_of_range"));
+    Dataset<Row> classified = all.withColumn("reason", reason).cache();
+    try {
+      long total = classified.count();
+      List<Row> rejectCounts = classified.filter(col("reason").isNotNull()).groupBy("reason").count().collectAsList();
+      long rejected = rejectCounts.stream().mapToLong(x -> x.getLong(1)).sum();
+      if (rejected > 0) {
+        classified.filter(col("reason").isNotNull()).drop("scene3", "scene16").write().parquet(out.child("rejects"));
+        LOG.warn("{} of {} rows cannot be scored: {}", rejected, total, rejectCounts);
+      }
+      if (total == 0 || rejected > o.maxRejectFraction() * total) {
+        throw new JobFailedException(rejected + " of " + total + " prediction rows cannot be scored (" + rejectCounts
+            + "), more than --max-reject-fraction " + o.maxRejectFraction() + " allows; see " + out.child("rejects"));
+      }
+      Dataset<Row> scored = classified.filter(col("reason").isNull()).drop("reason");
+      phases.end("read");
+
+      jsc.setJobDescription("evaluate: metrics");
+      double radius = o.cityRadiusKm();
+      EvaluationPartial partial = scored.select("dataset", "true_lat", "true_lon", "lat", "lon", "scene3", "scene16")
+          .javaRDD().mapPartitions(it -> {
+            EvaluationPartial p = new EvaluationPartial();
+            DatasetAnalyzer analyzer = DatasetAnalyzer.worldCities(radius);
+            while (it.hasNext()) {
+              Row r = it.next();
+              String ds = r.getString(0);
+              p.metrics.add(ds, r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4), r.getInt(5), r.getInt(6));
+              analyzer.add(p.analyses.computeIfAbsent(ds, analyzer::newAccumulator), r.getDouble(1), r.getDouble(2));
+            }
+            return List.of(p).iterator();
+          }).treeReduce(EvaluationPartial::merge);
+      EvaluationResult result = partial.metrics.result(DistanceThresholds.ofKm(o.thresholdsKm()));
+      DatasetAnalyzer analyzer = DatasetAnalyzer.worldCities(radius);
+      List<DatasetAnalysis> analyses = new ArrayList<>();
+      partial.analyses.values().forEach(a -> analyses.add(analyzer.result(a)));
+      phases.end("metrics");
+
+      jsc.setJobDescription("evaluate: per-image distances");
+      scored.withColumn("distance_km", expr("great_circle_km(true_lat, true_lon, lat, lon)"))
+          .select("dataset", "id", "lat", "lon", "true_lat", "true_lon", "distance_km")
+          .write().parquet(out.child("per_image.parquet"));
+      writeReport(spark, out, result, analyses, o.paperComparison());
+      phases.end("write");
+      LOG.info("evaluate: {} predictions in {} datasets, phases {} s; report in {}", total - rejected,
+          result.datasets().size(), phases.seconds(), out.child("report.md"));
+      return result;
+    } finally {
+      classified.unpersist();
+    }
+  }
+
+  /** One prediction set as (dataset, id, lat, lon, true_lat, true_lon, scene3, scene16). */
+  static Dataset<Row> scoredRows(SparkSession spark, String name, String uri, Dataset<Row> truth, Options o) {
+    Dataset<Row> p = InputTables.read(spark, uri, "auto", "--predictions");
+    String id = InputTables.column(p, o.idCol(), ID, "--id-col", uri);
+    String lat = InputTables.column(p, "auto", List.of("lat", "pred_lat", "LAT", "latitude"), "--predictions (lat)", uri);
+    String lon = InputTables.column(p, "auto", List.of("lon", "pred_lon", "LON", "lng", "longitude"), "--predictions (lon)", uri);
+    List<String> cols = Arrays.asList(p.columns());
+    String dataset = name != null ? name : new org.apache.hadoop.fs.Path(uri).getName().replaceAll("\\.(csv|parquet)$", "");
+    Column datasetCol = name == null && cols.contains("dataset") ? col("dataset").cast("string") : lit(dataset);
+    Column s3 = cols.contains("scene3") ? expr("coalesce(try_cast(scene3 AS INT), -1)") : lit(-1);
+    Column s16 = cols.contains("scene16") ? expr("coalesce(try_cast(scene16 AS INT), -1)") : cols.contains("scene")
+        ? expr("coalesce(try_cast(scene AS INT), -1)") : lit(-1);
+    Dataset<Row> rows = p.select(datasetCol.as("dataset"), trim(col(LocationRows.quote(id)).cast("string")).as("id"),
+        expr("try_cast(" + LocationRows.quote(lat) + " AS DOUBLE)").as("lat"),
+        expr("try_cast(" + LocationRows.quote(lon) + " AS DOUBLE)").as("lon"),
+        cols.contains("true_lat") ? expr("try_cast(true_lat AS DOUBLE)").as("true_lat") : lit(null).cast("double").as("true_lat"),
+        cols.contains("true_lon") ? expr("try_cast(true_lon AS DOUBLE)").as("true_lon") : lit(null).cast("double").as("true_lon"),
+        s3.as("scene3"), s16.as("scene16"));
+    if (cols.contains("true_lat") && cols.contains("true_lon")) {
+      return rows;
+    }
+    if (truth == null) {
+      throw new OptionException("Predictions " + uri + " carry no true_lat/true_lon: give --ground-truth");
+    }
+    String gid = InputTables.column(truth, o.idCol(), ID, "--id-col", o.groundTruth());
+    String glat = InputTables.column(truth, o.gtLatCol(), List.of("true_lat", "LAT", "lat", "latitude"), "--gt-lat-col", o.groundTruth());
+    String glon = InputTables.column(truth, o.gtLonCol(), List.of("true_lon", "LON", "lon", "lng", "longitude"), "--gt-lon-col", o.groundTruth());
+    Dataset<Row> gt = truth.select(trim(col(LocationRows.quote(gid)).cast("string")).as("gt_id"),
+        expr("try_cast(" + LocationRows.quote(glat) + " AS DOUBLE)").as("gt_lat"),
+        expr("try_cast(" + LocationRows.quote(glon) + " AS DOUBLE)").as("gt_lon"));
+    return rows.drop("true_lat", "true_lon").join(gt, col("id").equalTo(col("gt_id")), "left")
+        .select(col("dataset"), col("id"), col("lat"), col("lon"), col("gt_lat").as("true_lat"), col("gt_lon").as("true_lon"),
+            col("scene3"), col("scene16"));
+  }
+
+  /** The report library writes to a local directory; copy it to the output (any Hadoop URI). */
+  private static void writeReport(SparkSession spark, OutputDir out, EvaluationResult result, List<DatasetAnalysis> analyses,
+      boolean paper) {
+    try {
+      Path local = Files.createTempDirectory("geodecoder-report-");
+      List<Path> files = ReportWriter.write(local, result, analyses, paper);
+      FileSystem fs = out.root().getFileSystem(spark.sparkContext().hadoopConfiguration());
+      for (Path f : files) {
+        fs.copyFromLocalFile(true, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(out.root(), f.getFileName().toString()));
+      }
+      Files.deleteIfExists(local);
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot write the report to " + out.root() + ": " + e.getMessage(), e);
+    }
+  }
+}
