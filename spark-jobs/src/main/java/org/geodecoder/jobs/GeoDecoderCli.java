@@ -15,6 +15,7 @@ import org.geodecoder.jobs.sample.SamplePointsJob;
 import org.geodecoder.jobs.synth.SynthJob;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.evaluate.EvaluateJob;
+import org.geodecoder.jobs.evaluate.AnalyzeDatasetJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -28,7 +29,7 @@ public final class GeoDecoderCli {
   private static final Logger LOG = LoggerFactory.getLogger(GeoDecoderCli.class);
 
   /** Every job, in pipeline order. */
-  public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new IngestJob(), new PartitionJob(), new EvaluateJob());
+  public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new IngestJob(), new PartitionJob(), new EvaluateJob(), new AnalyzeDatasetJob());
 
   private GeoDecoderCli() {}
 
