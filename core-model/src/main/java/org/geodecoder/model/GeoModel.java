@@ -1,0 +1,182 @@
+package org.geodecoder.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.geodecoder.model.io.ModelCheckpoint;
+import org.geodecoder.model.nn.DropPath;
+
+/**
+ * A {@link GeoLocalizer} with its parameters on one device: the unit that trainers, the
+ * predictor and checkpoints work with. Not thread-safe; one per thread (each Spark task builds
+ * its own).
+ *
+ * <p>Parameters are ordered as {@code getParameters()} lists them; {@link #parameterNames()} are
+ * the checkpoint keys, and the flat vectors of {@link #flatParameters()} concatenate them in that
+ * order.
+ */
+public final class GeoModel implements AutoCloseable {
+  private final ModelConfig config;
+  private final Device device;
+  private final NDManager manager;
+  private final GeoLocalizer network;
+  private final List<String> names;
+  private final List<Parameter> parameters;
+  private final long size;
+
+  private GeoModel(ModelConfig config, Device device, long seed) {
+    this.config = config;
+    this.device = device;
+    this.manager = NDManager.newBaseManager(device, "PyTorch");
+    this.network = new GeoLocalizer(config);
+    network.setInitializer(new SeededInitializer(seed, 0.02), Parameter.Type.WEIGHT);
+    network.initialize(manager, DataType.FLOAT32, inputShape(1));
+    List<String> n = new ArrayList<>();
+    List<Parameter> p = new ArrayList<>();
+    long total = 0;
+    for (Pair<String, Parameter> pair : network.getParameters()) {
+      n.add(pair.getKey());
+      p.add(pair.getValue());
+      total += pair.getValue().getArray().size();
+    }
+    this.names = Collections.unmodifiableList(n);
+    this.parameters = Collections.unmodifiableList(p);
+    this.size = total;
+  }
+
+  /**
+   * A freshly initialised model (timm's init from {@code seed}; same seed, same weights).
+   *
+   * @param device where parameters and activations live, e.g. {@code DeviceSpec.parse("gpu:1")}
+   */
+  public static GeoModel create(ModelConfig config, Device device, long seed) {
+    return new GeoModel(config, device, seed);
+  }
+
+  /** Loads a checkpoint directory written by {@link #save}; see {@link ModelCheckpoint}. */
+  public static GeoModel load(Path directory, Device device) {
+    return ModelCheckpoint.load(directory, device);
+  }
+
+  /** Writes {@code model.json} and {@code parameters.safetensors} into {@code directory}. */
+  public void save(Path directory) {
+    ModelCheckpoint.save(this, directory);
+  }
+
+  /** Input shape for a batch: {@code [B, 3, I, I]}. */
+  public Shape inputShape(long batch) {
+    int i = config.imageSize();
+    return new Shape(batch, config.encoder().inChannels(), i, i);
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /** Manager of the parameters; create batch arrays in a sub-manager of it. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  public GeoLocalizer network() {
+    return network;
+  }
+
+  public List<String> parameterNames() {
+    return names;
+  }
+
+  public List<Parameter> parameters() {
+    return parameters;
+  }
+
+  /** Number of scalar parameters. */
+  public long parameterCount() {
+    return size;
+  }
+
+  /**
+   * Runs the network. The caller owns the returned arrays (they live in the images' manager).
+   *
+   * @param images {@code [B, 3, I, I]}, normalised, on this model's device
+   * @param training training mode (stochastic depth active)
+   * @param random draws the stochastic-depth masks; required in training when the preset drops
+   *     paths, may be null otherwise
+   * @return {@code NDList(sceneLogits [B, S], logits_h [B, S, K_h] …)}
+   */
+  public NDList forward(NDArray images, boolean training, Random random) {
+    Shape expected = inputShape(images.getShape().get(0));
+    if (!images.getShape().equals(expected)) {
+      throw new IllegalArgumentException(
+          "Expected images " + expected + " for " + config.encoder().name() + ", got "
+              + images.getShape());
+    }
+    PairList<String, Object> params = new PairList<>();
+    if (random != null) {
+      params.add(DropPath.RANDOM_KEY, random);
+    }
+    return network.forward(parameterStore(), new NDList(images), training, params);
+  }
+
+  /** Inference forward pass without recording gradients. */
+  public NDList predict(NDArray images) {
+    return Autograd.withGrad(false, () -> forward(images, false, null));
+  }
+
+  /** A parameter store that hands out the parameter arrays themselves (no copies). */
+  public ParameterStore parameterStore() {
+    return new ParameterStore(manager, false);
+  }
+
+  /** All parameters, concatenated in {@link #parameterNames()} order. */
+  public float[] flatParameters() {
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalStateException("Model too large for one float[]: " + size);
+    }
+    float[] flat = new float[(int) size];
+    int offset = 0;
+    for (Parameter p : parameters) {
+      float[] values = p.getArray().toFloatArray();
+      System.arraycopy(values, 0, flat, offset, values.length);
+      offset += values.length;
+    }
+    return flat;
+  }
+
+  /** Replaces every parameter's values (exactly) from a flat vector. */
+  public void setFlatParameters(float[] flat) {
+    if (flat.length != size) {
+      throw new IllegalArgumentException(
+          "Expected " + size + " parameter values, got " + flat.length);
+    }
+    int offset = 0;
+    for (Parameter p : parameters) {
+      NDArray array = p.getArray();
+      int n = Math.toIntExact(array.size());
+      array.set(Arrays.copyOfRange(flat, offset, offset + n));
+      offset += n;
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,164 @@
+package org.geodecoder.model;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.geodecoder.model.decoder.DecoderConfig;
+import org.geodecoder.model.swin.SwinConfig;
+
+/**
+ * Everything needed to build a model: the encoder, the decoder, the class hierarchy (H and the
+ * class count of each hierarchy come from it) and optionally a reference to the cells table the
+ * hierarchy was built from. Immutable; saved as {@code model.json} in checkpoints.
+ */
+public final class ModelConfig {
+  private final SwinConfig encoder;
+  private final DecoderConfig decoder;
+  private final ClassHierarchy hierarchy;
+  private final String cellsTable;
+
+  private ModelConfig(Builder b) {
+    this.encoder = b.encoder;
+    this.decoder = b.decoder;
+    this.hierarchy = b.hierarchy;
+    this.cellsTable = b.cellsTable;
+  }
+
+  /**
+   * A named preset with the given classes: {@code micro} (micro Swin, a small decoder: D 64, L 2,
+   * E 1, 4 heads, 16 scenes) or {@code swin_tiny}, {@code swin_small}, {@code swin_base} (with
+   * the paper's decoder); {@code paper} is {@code swin_base}.
+   */
+  public static ModelConfig preset(String name, ClassHierarchy hierarchy) {
+    String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+    if (key.equals("paper")) {
+      key = "swin_base";
+    }
+    SwinConfig encoder = SwinConfig.preset(key);
+    DecoderConfig decoder =
+        key.equals("micro")
+            ? DecoderConfig.builder().optDim(64).optLayers(2).optHierarchyLayers(1).optHeads(4).build()
+            : DecoderConfig.paper();
+    return builder().setEncoder(encoder).setDecoder(decoder).setHierarchy(hierarchy).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return builder()
+        .setEncoder(encoder)
+        .setDecoder(decoder)
+        .setHierarchy(hierarchy)
+        .optCellsTable(cellsTable);
+  }
+
+  public SwinConfig encoder() {
+    return encoder;
+  }
+
+  public DecoderConfig decoder() {
+    return decoder;
+  }
+
+  public ClassHierarchy hierarchy() {
+    return hierarchy;
+  }
+
+  /** Where the hierarchy came from (e.g. a cells.parquet path), if recorded. */
+  public Optional<String> cellsTable() {
+    return Optional.ofNullable(cellsTable);
+  }
+
+  /** Input image side. */
+  public int imageSize() {
+    return encoder.imageSize();
+  }
+
+  public int hierarchies() {
+    return hierarchy.hierarchies();
+  }
+
+  public int scenes() {
+    return decoder.scenes();
+  }
+
+  /** Width of the decoder's queries. */
+  public int decoderDim() {
+    return decoder.resolvedDim(encoder.outputDim());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ModelConfig)) {
+      return false;
+    }
+    ModelConfig c = (ModelConfig) o;
+    return encoder.equals(c.encoder)
+        && decoder.equals(c.decoder)
+        && hierarchy.equals(c.hierarchy)
+        && Objects.equals(cellsTable, c.cellsTable);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(encoder, decoder, hierarchy, cellsTable);
+  }
+
+  @Override
+  public String toString() {
+    return "ModelConfig[" + encoder + ", " + decoder + ", " + hierarchy + "]";
+  }
+
+  /** Encoder, decoder and hierarchy are required. */
+  public static final class Builder {
+    private SwinConfig encoder;
+    private DecoderConfig decoder;
+    private ClassHierarchy hierarchy;
+    private String cellsTable;
+
+    private Builder() {}
+
+    public Builder setEncoder(SwinConfig encoder) {
+      this.encoder = encoder;
+      return this;
+    }
+
+    public Builder setDecoder(DecoderConfig decoder) {
+      this.decoder = decoder;
+      return this;
+    }
+
+    public Builder setHierarchy(ClassHierarchy hierarchy) {
+      this.hierarchy = hierarchy;
+      return this;
+    }
+
+    public Builder optCellsTable(String cellsTable) {
+      this.cellsTable = cellsTable;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the missing field or the inconsistency
+     */
+    public ModelConfig build() {
+      if (encoder == null) {
+        throw new IllegalArgumentException("Must set encoder");
+      }
+      if (decoder == null) {
+        throw new IllegalArgumentException("Must set decoder");
+      }
+      if (hierarchy == null) {
+        throw new IllegalArgumentException("Must set hierarchy");
+      }
+      int dim = decoder.resolvedDim(encoder.outputDim());
+      if (dim % decoder.heads() != 0) {
+        throw new IllegalArgumentException(
+            "Decoder width " + dim + " is not divisible by decoder heads " + decoder.heads());
+      }
+      return new ModelConfig(this);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The paper's loss with ignored labels, and its per-term values for logging. */
+package org.geodecoder.model.loss;

@@ -1,0 +1,153 @@
+package org.geodecoder.model.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Random;
+import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.TestHierarchies;
+import org.geodecoder.model.loss.LossTerms;
+import org.junit.jupiter.api.Test;
+
+class ReplicaTrainerTest {
+  private static final ModelConfig CONFIG =
+      ModelConfig.preset("micro", TestHierarchies.binary(3));
+  private static final SgdConfig SGD =
+      SgdConfig.builder().optLearningRate(0.05).optMomentum(0.9).optWeightDecay(1e-4).build();
+
+  static Batch randomBatch(int b, long seed) {
+    Random r = new Random(seed);
+    float[] images = new float[b * 3 * 64 * 64];
+    for (int i = 0; i < images.length; i++) {
+      images[i] = (float) r.nextGaussian();
+    }
+    int[] classes = new int[b * 3];
+    for (int i = 0; i < b; i++) {
+      int leaf = r.nextInt(8);
+      classes[i * 3] = leaf / 4;
+      classes[i * 3 + 1] = leaf / 2;
+      classes[i * 3 + 2] = leaf;
+    }
+    classes[1] = -1; // sample 0 has no class in hierarchy 1
+    int[] scenes = new int[b];
+    for (int i = 0; i < b; i++) {
+      scenes[i] = i == 2 ? -1 : r.nextInt(16);
+    }
+    return Batch.of(images, classes, scenes);
+  }
+
+  @Test
+  void twoReplicasWithSummedGradientsEqualOneReplicaOnTheWholeBatch() {
+    try (ReplicaTrainer whole = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 3);
+        ReplicaTrainer left = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 3);
+        ReplicaTrainer right = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 3)) {
+      assertArrayEquals(whole.flatParameters(), left.flatParameters());
+      for (int step = 0; step < 3; step++) {
+        Batch batch = randomBatch(8, 100 + step);
+        LossTerms all = whole.computeGradients(batch, 1.0);
+        whole.applyUpdate();
+
+        LossTerms l = left.computeGradients(batch.slice(0, 4), 0.5);
+        LossTerms r = right.computeGradients(batch.slice(4, 8), 0.5);
+        float[] sum = left.flatGradient();
+        float[] g = right.flatGradient();
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += g[i];
+        }
+        left.setFlatGradient(sum);
+        right.setFlatGradient(sum);
+        left.applyUpdate();
+        right.applyUpdate();
+
+        LossTerms merged = l.plus(r);
+        assertEquals(all.objective(), merged.objective(), 1e-5);
+        assertEquals(all.count(1), merged.count(1));
+        assertEquals(7, all.count(1)); // the −1 label is ignored
+        assertEquals(7, all.count(3)); // one unknown scene
+        assertArrayEquals(left.flatParameters(), right.flatParameters(), "replicas diverged");
+      }
+      float[] a = whole.flatParameters();
+      float[] b = left.flatParameters();
+      double maxDiff = 0;
+      for (int i = 0; i < a.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+      }
+      assertTrue(maxDiff < 1e-6, "max |1 replica − 2 replicas| = " + maxDiff);
+      assertEquals(3, whole.step());
+      // the weights actually moved
+      try (ReplicaTrainer fresh = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 3)) {
+        assertFalse(Arrays.equals(fresh.flatParameters(), a));
+      }
+    }
+  }
+
+  @Test
+  void trainingIsDeterministicAndResumesExactlyFromOptimizerState() throws IOException {
+    SgdConfig sgd = SgdConfig.builder().optLearningRate(0.05).optMilestones(1).optGamma(0.5).build();
+    float[] reference;
+    try (ReplicaTrainer t = ReplicaTrainer.create(CONFIG, Device.cpu(), sgd, 9)) {
+      for (int step = 0; step < 3; step++) {
+        t.computeGradients(randomBatch(4, step), 1.0);
+        t.applyUpdate();
+      }
+      reference = t.flatParameters();
+      assertEquals(0.025, t.learningRate(), 1e-12);
+    }
+    byte[] saved;
+    float[] weightsAfterOne;
+    try (ReplicaTrainer t = ReplicaTrainer.create(CONFIG, Device.cpu(), sgd, 9)) {
+      t.computeGradients(randomBatch(4, 0), 1.0);
+      t.applyUpdate();
+      weightsAfterOne = t.flatParameters();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      t.optimizerState().writeTo(new DataOutputStream(bytes));
+      saved = bytes.toByteArray();
+    }
+    // a different initial model, restored from weights + optimizer state
+    try (ReplicaTrainer t = ReplicaTrainer.create(CONFIG, Device.cpu(), sgd, 12345)) {
+      assertNotEquals(weightsAfterOne[0], t.flatParameters()[0]);
+      t.setFlatParameters(weightsAfterOne);
+      t.restoreOptimizerState(
+          OptimizerState.readFrom(new DataInputStream(new ByteArrayInputStream(saved))));
+      assertEquals(1, t.step());
+      for (int step = 1; step < 3; step++) {
+        t.computeGradients(randomBatch(4, step), 1.0);
+        t.applyUpdate();
+      }
+      assertArrayEquals(reference, t.flatParameters());
+    }
+  }
+
+  @Test
+  void gradientsAccumulateUntilTheUpdateZeroesThem() {
+    try (ReplicaTrainer t = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 5)) {
+      Batch batch = randomBatch(2, 1);
+      t.computeGradients(batch, 0.5);
+      float[] once = t.flatGradient();
+      t.computeGradients(batch, 0.5);
+      float[] twice = t.flatGradient();
+      for (int i = 0; i < once.length; i += 97) {
+        assertEquals(2 * once[i], twice[i], 1e-6 + 1e-5 * Math.abs(once[i]));
+      }
+      float[] replaced = new float[once.length];
+      replaced[0] = 1f;
+      t.setFlatGradient(replaced);
+      assertArrayEquals(replaced, t.flatGradient());
+      float before = t.flatParameters()[0];
+      t.applyUpdate();
+      // first update: v = g + wd·w, w −= lr·v
+      assertEquals(before - 0.05f * (1f + 1e-4f * before), t.flatParameters()[0], 1e-7);
+      assertArrayEquals(new float[once.length], t.flatGradient());
+    }
+  }
+}
