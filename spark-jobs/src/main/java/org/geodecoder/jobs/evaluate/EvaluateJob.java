@@ -53,6 +53,7 @@ public final class EvaluateJob extends AbstractJob {
   static final List<OptionSpec> SPECS = List.of(
       OptionSpec.required("predictions", "comma-separated prediction sets, each [name=]uri (CSV or Parquet with id, lat, lon; optional true_lat, true_lon, dataset, scene3/scene, scene16)"),
       OptionSpec.withDefault("ground-truth", "", "CSV/Parquet with id and true locations (e.g. an MP-16-style metadata file), joined on id when predictions carry no truth"),
+      OptionSpec.withDefault("labels", "", "partition's labels.parquet (id, label_h1..): with class_label_h* columns in the predictions, gives accuracy per hierarchy"),
       OptionSpec.withDefault("output", "demo-output/evaluate", "output directory (any Hadoop URI)"),
       OptionSpec.withDefault("id-col", "auto", "id column of predictions and ground truth; auto: id, IMG_ID, image_id"),
       OptionSpec.withDefault("gt-lat-col", "auto", "ground-truth latitude column; auto: true_lat, LAT, lat, latitude"),
@@ -74,7 +75,7 @@ public final class EvaluateJob extends AbstractJob {
   }
 
   /** Validated options. */
-  record Options(List<String[]> predictions, String groundTruth, String output, String idCol, String gtLatCol,
+  record Options(List<String[]> predictions, String groundTruth, String labels, String output, String idCol, String gtLatCol,
       String gtLonCol, double[] thresholdsKm, boolean paperComparison, double cityRadiusKm, double maxRejectFraction,
       boolean overwrite, Map<String, String> resolved) {}
 
@@ -98,7 +99,9 @@ public final class EvaluateJob extends AbstractJob {
       }
     }
     String gt = r.string("ground-truth");
-    return new Options(sets, gt == null || gt.isEmpty() ? null : gt, r.requiredString("output"), r.requiredString("id-col"),
+    String labels = r.string("labels");
+    return new Options(sets, gt == null || gt.isEmpty() ? null : gt, labels == null || labels.isEmpty() ? null : labels,
+        r.requiredString("output"), r.requiredString("id-col"),
         r.requiredString("gt-lat-col"), r.requiredString("gt-lon-col"), thresholds, r.bool("paper-comparison"),
         r.doubleValue("city-radius-km", 0.001, 20_000), r.doubleValue("max-reject-fraction", 0, 1), r.bool("overwrite"),
         r.resolved());
@@ -135,7 +138,7 @@ public final class EvaluateJob extends AbstractJob {
       List<Row> rejectCounts = classified.filter(col("reason").isNotNull()).groupBy("reason").count().collectAsList();
       long rejected = rejectCounts.stream().mapToLong(x -> x.getLong(1)).sum();
       if (rejected > 0) {
-        classified.filter(col("reason").isNotNull()).drop("scene3", "scene16").write().parquet(out.child("rejects"));
+        classified.filter(col("reason").isNotNull()).drop("scene3", "scene16", "pred_classes", "true_classes").write().parquet(out.child("rejects"));
         LOG.warn("{} of {} rows cannot be scored: {}", rejected, total, rejectCounts);
       }
       if (total == 0 || rejected > o.maxRejectFraction() * total) {
@@ -143,18 +146,27 @@ public final class EvaluateJob extends AbstractJob {
             + "), more than --max-reject-fraction " + o.maxRejectFraction() + " allows; see " + out.child("rejects"));
       }
       Dataset<Row> scored = classified.filter(col("reason").isNull()).drop("reason");
+      if (o.labels() != null && scored.filter(col("pred_classes").isNull()).limit(1).count() > 0) {
+        LOG.warn("--labels given but some predictions have no class_label_h* columns: no per-hierarchy accuracy for them");
+      }
       phases.end("read");
 
       jsc.setJobDescription("evaluate: metrics");
       double radius = o.cityRadiusKm();
-      EvaluationPartial partial = scored.select("dataset", "true_lat", "true_lon", "lat", "lon", "scene3", "scene16")
+      EvaluationPartial partial = scored.select("dataset", "true_lat", "true_lon", "lat", "lon", "scene3", "scene16",
+              "pred_classes", "true_classes")
           .javaRDD().mapPartitions(it -> {
             EvaluationPartial p = new EvaluationPartial();
             DatasetAnalyzer analyzer = DatasetAnalyzer.worldCities(radius);
             while (it.hasNext()) {
               Row r = it.next();
               String ds = r.getString(0);
-              p.metrics.add(ds, r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4), r.getInt(5), r.getInt(6));
+              if (!r.isNullAt(7) && !r.isNullAt(8) && r.getList(7).size() == r.getList(8).size()) {
+                p.metrics.add(ds, r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4), r.getInt(5), r.getInt(6),
+                    ints(r.getList(7)), ints(r.getList(8)));
+              } else {
+                p.metrics.add(ds, r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4), r.getInt(5), r.getInt(6));
+              }
               analyzer.add(p.analyses.computeIfAbsent(ds, analyzer::newAccumulator), r.getDouble(1), r.getDouble(2));
             }
             return List.of(p).iterator();
@@ -198,7 +210,7 @@ public final class EvaluateJob extends AbstractJob {
         cols.contains("true_lon") ? expr("try_cast(true_lon AS DOUBLE)").as("true_lon") : lit(null).cast("double").as("true_lon"),
         s3.as("scene3"), s16.as("scene16"));
     if (cols.contains("true_lat") && cols.contains("true_lon")) {
-      return rows;
+      return withClasses(spark, rows, p, id, o);
     }
     if (truth == null) {
       throw new OptionException("Predictions " + uri + " carry no true_lat/true_lon: give --ground-truth");
@@ -209,9 +221,48 @@ public final class EvaluateJob extends AbstractJob {
     Dataset<Row> gt = truth.select(trim(col(LocationRows.quote(gid)).cast("string")).as("gt_id"),
         expr("try_cast(" + LocationRows.quote(glat) + " AS DOUBLE)").as("gt_lat"),
         expr("try_cast(" + LocationRows.quote(glon) + " AS DOUBLE)").as("gt_lon"));
-    return rows.drop("true_lat", "true_lon").join(gt, col("id").equalTo(col("gt_id")), "left")
+    Dataset<Row> joined = rows.drop("true_lat", "true_lon").join(gt, col("id").equalTo(col("gt_id")), "left")
         .select(col("dataset"), col("id"), col("lat"), col("lon"), col("gt_lat").as("true_lat"), col("gt_lon").as("true_lon"),
             col("scene3"), col("scene16"));
+    return withClasses(spark, joined, p, id, o);
+  }
+
+  private static int[] ints(List<Object> values) {
+    int[] out = new int[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      Object v = values.get(i);
+      out[i] = v == null ? -1 : ((Number) v).intValue();
+    }
+    return out;
+  }
+
+  /** Columns name_h1, name_h2, … present in a table, in hierarchy order. */
+  static List<String> hierarchyColumns(List<String> columns, String name) {
+    List<String> out = new ArrayList<>();
+    for (int h = 1; columns.contains(name + "_h" + h); h++) {
+      out.add(name + "_h" + h);
+    }
+    return out;
+  }
+
+  /** Adds pred_classes (from class_label_h*) and true_classes (from --labels) as int arrays, or nulls. */
+  static Dataset<Row> withClasses(SparkSession spark, Dataset<Row> rows, Dataset<Row> predictions, String idCol, Options o) {
+    List<String> predicted = hierarchyColumns(Arrays.asList(predictions.columns()), "class_label");
+    Column pred = predicted.isEmpty() ? lit(null).cast("array<int>")
+        : org.apache.spark.sql.functions.array(predicted.stream().map(c -> col(c).cast("int")).toArray(Column[]::new));
+    Dataset<Row> withPred = rows.join(predictions.select(trim(col(LocationRows.quote(idCol)).cast("string")).as("p_id"), pred.as("pred_classes")),
+        col("id").equalTo(col("p_id")), "left").drop("p_id");
+    if (o.labels() == null) {
+      return withPred.withColumn("true_classes", lit(null).cast("array<int>"));
+    }
+    Dataset<Row> labels = InputTables.read(spark, o.labels(), "auto", "--labels");
+    List<String> truth = hierarchyColumns(Arrays.asList(labels.columns()), "label");
+    if (truth.isEmpty()) {
+      throw new OptionException("--labels " + o.labels() + " has no label_h1.. columns; give partition's labels.parquet");
+    }
+    Column t = org.apache.spark.sql.functions.array(truth.stream().map(c -> col(c).cast("int")).toArray(Column[]::new));
+    return withPred.join(labels.select(trim(col("id").cast("string")).as("l_id"), t.as("true_classes")),
+        col("id").equalTo(col("l_id")), "left").drop("l_id");
   }
 
   /** The report library writes to a local directory; copy it to the output (any Hadoop URI). */

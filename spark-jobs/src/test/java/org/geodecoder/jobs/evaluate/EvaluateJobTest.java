@@ -27,11 +27,14 @@ class EvaluateJobTest {
   @Test
   void knownDistancesGiveExactAccuraciesAcrossPredictionSetsAndGroundTruth() throws Exception {
     double[] km = {0.5, 10, 300, 3000, 5000};
-    List<String> a = new ArrayList<>(List.of("id,lat,lon,true_lat,true_lon"));
+    List<String> a = new ArrayList<>(List.of("id,lat,lon,true_lat,true_lon,class_label_h1,class_label_h2"));
+    List<String> labels = new ArrayList<>(List.of("id,label_h1,label_h2"));
     List<String> truth = new ArrayList<>(List.of("IMG_ID,AUTHOR,LAT,LON"));
     List<String> b = new ArrayList<>(List.of("id,lat,lon"));
     for (int i = 0; i < km.length; i++) {
-      a.add("a" + i + "," + latNorth(20, km[i]) + ",10.0,20.0,10.0");
+      // h1: all correct; h2: right for the first 2 of the 4 labelled (a4 has no class: -1).
+      a.add("a" + i + "," + latNorth(20, km[i]) + ",10.0,20.0,10.0,7," + (i < 2 ? 3 : 9));
+      labels.add("a" + i + ",7," + (i == 4 ? -1 : 3));
       truth.add("b" + i + ",x,-30.0,10.0");
       b.add("b" + i + "," + latNorth(-30, km[km.length - 1 - i]) + ",10.0");
     }
@@ -48,6 +51,9 @@ class EvaluateJobTest {
       opts.put("ground-truth", pt.toString());
       opts.put("output", tmp.resolve("out").toString());
       opts.put("max-reject-fraction", "0.2");
+      spark.read().option("header", "true").option("inferSchema", "true").csv(Files.write(tmp.resolve("labels.csv"), labels).toString())
+          .write().parquet(tmp.resolve("labels.parquet").toString());
+      opts.put("labels", tmp.resolve("labels.parquet").toString());
       EvaluationResult r = EvaluateJob.run(spark, EvaluateJob.parse(opts));
 
       for (String name : List.of("ours", "other")) {
@@ -59,6 +65,12 @@ class EvaluateJobTest {
         }
         assertEquals(300, d.overall().medianKm(), 1e-6, name + " median");
       }
+      var hierarchies = r.dataset("ours").orElseThrow().hierarchies();
+      assertEquals(2, hierarchies.size());
+      assertEquals(5, hierarchies.get(0).labelled());
+      assertEquals(5, hierarchies.get(0).correct());
+      assertEquals(4, hierarchies.get(1).labelled(), "a4 has no class in h2");
+      assertEquals(2, hierarchies.get(1).correct());
       assertEquals(1, spark.read().parquet(tmp.resolve("out/rejects").toString()).filter("reason = 'no_ground_truth'").count());
       assertEquals(10, spark.read().parquet(tmp.resolve("out/per_image.parquet").toString()).count());
       for (String f : List.of("metrics.json", "report.md", "accuracy-curve.png", "error-histogram.png")) {
