@@ -208,9 +208,9 @@ public final class EvaluateJob extends AbstractJob {
         expr("try_cast(" + LocationRows.quote(lon) + " AS DOUBLE)").as("lon"),
         cols.contains("true_lat") ? expr("try_cast(true_lat AS DOUBLE)").as("true_lat") : lit(null).cast("double").as("true_lat"),
         cols.contains("true_lon") ? expr("try_cast(true_lon AS DOUBLE)").as("true_lon") : lit(null).cast("double").as("true_lon"),
-        s3.as("scene3"), s16.as("scene16"));
+        s3.as("scene3"), s16.as("scene16"), predictedClasses(p).as("pred_classes"));
     if (cols.contains("true_lat") && cols.contains("true_lon")) {
-      return withClasses(spark, rows, p, id, o);
+      return withTrueClasses(spark, rows, o);
     }
     if (truth == null) {
       throw new OptionException("Predictions " + uri + " carry no true_lat/true_lon: give --ground-truth");
@@ -223,8 +223,8 @@ public final class EvaluateJob extends AbstractJob {
         expr("try_cast(" + LocationRows.quote(glon) + " AS DOUBLE)").as("gt_lon"));
     Dataset<Row> joined = rows.drop("true_lat", "true_lon").join(gt, col("id").equalTo(col("gt_id")), "left")
         .select(col("dataset"), col("id"), col("lat"), col("lon"), col("gt_lat").as("true_lat"), col("gt_lon").as("true_lon"),
-            col("scene3"), col("scene16"));
-    return withClasses(spark, joined, p, id, o);
+            col("scene3"), col("scene16"), col("pred_classes"));
+    return withTrueClasses(spark, joined, o);
   }
 
   private static int[] ints(List<Object> values) {
@@ -245,15 +245,17 @@ public final class EvaluateJob extends AbstractJob {
     return out;
   }
 
-  /** Adds pred_classes (from class_label_h*) and true_classes (from --labels) as int arrays, or nulls. */
-  static Dataset<Row> withClasses(SparkSession spark, Dataset<Row> rows, Dataset<Row> predictions, String idCol, Options o) {
+  /** pred_classes: the predictions' class_label_h* columns as an int array, or null. */
+  static Column predictedClasses(Dataset<Row> predictions) {
     List<String> predicted = hierarchyColumns(Arrays.asList(predictions.columns()), "class_label");
-    Column pred = predicted.isEmpty() ? lit(null).cast("array<int>")
+    return predicted.isEmpty() ? lit(null).cast("array<int>")
         : org.apache.spark.sql.functions.array(predicted.stream().map(c -> col(c).cast("int")).toArray(Column[]::new));
-    Dataset<Row> withPred = rows.join(predictions.select(trim(col(LocationRows.quote(idCol)).cast("string")).as("p_id"), pred.as("pred_classes")),
-        col("id").equalTo(col("p_id")), "left").drop("p_id");
+  }
+
+  /** Adds true_classes from --labels (joined on id), or nulls. */
+  static Dataset<Row> withTrueClasses(SparkSession spark, Dataset<Row> rows, Options o) {
     if (o.labels() == null) {
-      return withPred.withColumn("true_classes", lit(null).cast("array<int>"));
+      return rows.withColumn("true_classes", lit(null).cast("array<int>"));
     }
     Dataset<Row> labels = InputTables.read(spark, o.labels(), "auto", "--labels");
     List<String> truth = hierarchyColumns(Arrays.asList(labels.columns()), "label");
@@ -261,7 +263,7 @@ public final class EvaluateJob extends AbstractJob {
       throw new OptionException("--labels " + o.labels() + " has no label_h1.. columns; give partition's labels.parquet");
     }
     Column t = org.apache.spark.sql.functions.array(truth.stream().map(c -> col(c).cast("int")).toArray(Column[]::new));
-    return withPred.join(labels.select(trim(col("id").cast("string")).as("l_id"), t.as("true_classes")),
+    return rows.join(labels.select(trim(col("id").cast("string")).as("l_id"), t.as("true_classes")),
         col("id").equalTo(col("l_id")), "left").drop("l_id");
   }
 
