@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -26,6 +25,7 @@ import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.jobs.io.LocationRows;
+import org.geodecoder.jobs.io.NamedInputs;
 import org.geodecoder.jobs.io.OutputDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,29 +57,23 @@ public final class AnalyzeDatasetJob extends AbstractJob {
   @Override
   public Prepared prepare(Map<String, String> options) {
     JobOptionsReader r = new JobOptionsReader(NAME, SPECS, options);
-    List<String[]> inputs = new ArrayList<>();
-    for (String item : r.requiredString("input").split(",")) {
-      String s = item.trim();
-      int eq = s.indexOf('=');
-      String name = eq > 0 && !s.substring(0, eq).contains("/") ? s.substring(0, eq) : null;
-      String uri = name != null ? s.substring(eq + 1) : s;
-      inputs.add(new String[] {name != null ? name : new org.apache.hadoop.fs.Path(uri).getName().replaceAll("\\.(csv|parquet)$", ""), uri});
-    }
+    List<NamedInputs.NamedInput> inputs = NamedInputs.parse(r.requiredString("input"), r.describe("input"));
     String output = r.requiredString("output");
     double radius = r.doubleValue("city-radius-km", 0.001, 20_000);
     boolean overwrite = r.bool("overwrite");
     return spark -> run(spark, inputs, output, radius, overwrite);
   }
 
-  public static List<DatasetAnalysis> run(SparkSession spark, List<String[]> inputs, String output, double radius, boolean overwrite) {
+  public static List<DatasetAnalysis> run(SparkSession spark, List<NamedInputs.NamedInput> inputs, String output, double radius,
+      boolean overwrite) {
     OutputDir out = OutputDir.prepare(spark, output, overwrite, "--output");
     List<DatasetAnalysis> analyses = new ArrayList<>();
     DatasetAnalyzer analyzer = DatasetAnalyzer.worldCities(radius);
-    for (String[] in : inputs) {
-      Dataset<Row> table = InputTables.read(spark, in[1], "auto", "--input");
-      String lat = InputTables.column(table, "auto", List.of("true_lat", "LAT", "lat", "latitude"), "--input (lat)", in[1]);
-      String lon = InputTables.column(table, "auto", List.of("true_lon", "LON", "lon", "lng", "longitude"), "--input (lon)", in[1]);
-      String name = in[0];
+    for (NamedInputs.NamedInput in : inputs) {
+      Dataset<Row> table = InputTables.read(spark, in.uri(), "auto", "--input");
+      String lat = InputTables.column(table, "auto", List.of("true_lat", "LAT", "lat", "latitude"), "--input (lat)", in.uri());
+      String lon = InputTables.column(table, "auto", List.of("true_lon", "LON", "lon", "lng", "longitude"), "--input (lon)", in.uri());
+      String name = in.name();
       spark.sparkContext().setJobDescription("analyze-dataset: " + name);
       DatasetAnalysisAccumulator acc = table
           .selectExpr("try_cast(" + LocationRows.quote(lat) + " AS DOUBLE)", "try_cast(" + LocationRows.quote(lon) + " AS DOUBLE)")
@@ -135,10 +129,7 @@ public final class AnalyzeDatasetJob extends AbstractJob {
       Path js = local.resolve("analysis.json");
       Files.writeString(js, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n");
       files.add(js);
-      FileSystem fs = out.root().getFileSystem(spark.sparkContext().hadoopConfiguration());
-      for (Path f : files) {
-        fs.copyFromLocalFile(true, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(out.root(), f.getFileName().toString()));
-      }
+      out.moveFromLocal(files);
       Files.deleteIfExists(local);
     } catch (IOException e) {
       throw new JobFailedException("Cannot write the analysis to " + out.root() + ": " + e.getMessage(), e);

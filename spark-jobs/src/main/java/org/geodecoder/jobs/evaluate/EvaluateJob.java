@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,6 +33,7 @@ import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.jobs.io.LocationRows;
+import org.geodecoder.jobs.io.NamedInputs;
 import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.io.PhaseTimer;
 import org.slf4j.Logger;
@@ -75,22 +75,13 @@ public final class EvaluateJob extends AbstractJob {
   }
 
   /** Validated options. */
-  record Options(List<String[]> predictions, String groundTruth, String labels, String output, String idCol, String gtLatCol,
+  record Options(List<NamedInputs.NamedInput> predictions, String groundTruth, String labels, String output, String idCol, String gtLatCol,
       String gtLonCol, double[] thresholdsKm, boolean paperComparison, double cityRadiusKm, double maxRejectFraction,
       boolean overwrite, Map<String, String> resolved) {}
 
   public static Options parse(Map<String, String> values) {
     JobOptionsReader r = new JobOptionsReader(NAME, SPECS, values);
-    List<String[]> sets = new ArrayList<>();
-    for (String item : r.requiredString("predictions").split(",")) {
-      String s = item.trim();
-      if (s.isEmpty()) {
-        throw r.bad("predictions", r.raw("predictions"), "empty entry");
-      }
-      int eq = s.indexOf('=');
-      String name = eq > 0 && !s.substring(0, eq).contains("/") ? s.substring(0, eq) : null;
-      sets.add(new String[] {name, name != null ? s.substring(eq + 1) : s});
-    }
+    List<NamedInputs.NamedInput> sets = NamedInputs.parse(r.requiredString("predictions"), r.describe("predictions"));
     long[] th = r.longList("thresholds", 0);
     double[] thresholds = Arrays.stream(th).asDoubleStream().toArray();
     for (int i = 1; i < thresholds.length; i++) {
@@ -122,8 +113,8 @@ public final class EvaluateJob extends AbstractJob {
     Dataset<Row> truth = o.groundTruth() == null ? null : InputTables.read(spark, o.groundTruth(), "auto", "--ground-truth");
 
     Dataset<Row> all = null;
-    for (String[] set : o.predictions()) {
-      Dataset<Row> rows = scoredRows(spark, set[0], set[1], truth, o);
+    for (NamedInputs.NamedInput set : o.predictions()) {
+      Dataset<Row> rows = scoredRows(spark, set.name(), set.uri(), truth, o);
       all = all == null ? rows : all.unionByName(rows);
     }
     spark.udf().register("great_circle_km",
@@ -198,8 +189,8 @@ public final class EvaluateJob extends AbstractJob {
     String lat = InputTables.column(p, "auto", List.of("lat", "pred_lat", "LAT", "latitude"), "--predictions (lat)", uri);
     String lon = InputTables.column(p, "auto", List.of("lon", "pred_lon", "LON", "lng", "longitude"), "--predictions (lon)", uri);
     List<String> cols = Arrays.asList(p.columns());
-    String dataset = name != null ? name : new org.apache.hadoop.fs.Path(uri).getName().replaceAll("\\.(csv|parquet)$", "");
-    Column datasetCol = name == null && cols.contains("dataset") ? col("dataset").cast("string") : lit(dataset);
+    // A named set is one dataset; an unnamed one may carry a dataset column (several datasets).
+    Column datasetCol = cols.contains("dataset") && !uri.isEmpty() && isUnnamed(name, uri) ? col("dataset").cast("string") : lit(name);
     Column s3 = cols.contains("scene3") ? expr("coalesce(try_cast(scene3 AS INT), -1)") : lit(-1);
     Column s16 = cols.contains("scene16") ? expr("coalesce(try_cast(scene16 AS INT), -1)") : cols.contains("scene")
         ? expr("coalesce(try_cast(scene AS INT), -1)") : lit(-1);
@@ -225,6 +216,10 @@ public final class EvaluateJob extends AbstractJob {
         .select(col("dataset"), col("id"), col("lat"), col("lon"), col("gt_lat").as("true_lat"), col("gt_lon").as("true_lon"),
             col("scene3"), col("scene16"), col("pred_classes"));
     return withTrueClasses(spark, joined, o);
+  }
+
+  private static boolean isUnnamed(String name, String uri) {
+    return name.equals(new org.apache.hadoop.fs.Path(uri).getName().replaceAll("\\.(csv|parquet)$", ""));
   }
 
   private static int[] ints(List<Object> values) {
@@ -272,11 +267,7 @@ public final class EvaluateJob extends AbstractJob {
       boolean paper) {
     try {
       Path local = Files.createTempDirectory("geodecoder-report-");
-      List<Path> files = ReportWriter.write(local, result, analyses, paper);
-      FileSystem fs = out.root().getFileSystem(spark.sparkContext().hadoopConfiguration());
-      for (Path f : files) {
-        fs.copyFromLocalFile(true, true, new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.fs.Path(out.root(), f.getFileName().toString()));
-      }
+      out.moveFromLocal(ReportWriter.write(local, result, analyses, paper));
       Files.deleteIfExists(local);
     } catch (IOException e) {
       throw new JobFailedException("Cannot write the report to " + out.root() + ": " + e.getMessage(), e);

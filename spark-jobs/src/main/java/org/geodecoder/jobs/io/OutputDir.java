@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -59,6 +60,18 @@ public final class OutputDir {
   /** Path of a child as a string, for Spark writers. */
   public String child(String name) {
     return new Path(root, name).toString();
+  }
+
+  /** Moves local files (e.g. rendered reports) into this directory, keeping their names. */
+  public void moveFromLocal(List<java.nio.file.Path> files) {
+    try {
+      FileSystem fs = root.getFileSystem(hadoopConf);
+      for (java.nio.file.Path f : files) {
+        fs.copyFromLocalFile(true, true, new Path(f.toUri()), new Path(root, f.getFileName().toString()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot copy " + files.size() + " files into " + root, e);
+    }
   }
 
   /** Writes a small text file (UTF-8), replacing it. */

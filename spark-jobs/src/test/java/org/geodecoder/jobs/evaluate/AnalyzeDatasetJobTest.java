@@ -33,7 +33,7 @@ class AnalyzeDatasetJobTest {
     SparkSession spark = SparkSession.builder().master("local[2]").appName("AnalyzeDatasetJobTest")
         .config("spark.ui.enabled", "false").getOrCreate();
     try {
-      List<DatasetAnalysis> result = AnalyzeDatasetJob.run(spark, List.<String[]>of(new String[] {"places", in.toString()}),
+      List<DatasetAnalysis> result = AnalyzeDatasetJob.run(spark, List.of(new org.geodecoder.jobs.io.NamedInputs.NamedInput("places", in.toString())),
           tmp.resolve("out").toString(), 25, false);
       DatasetAnalysis a = result.get(0);
       assertEquals(12, a.images());
