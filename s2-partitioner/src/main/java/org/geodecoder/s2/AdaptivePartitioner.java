@@ -73,16 +73,15 @@ public final class AdaptivePartitioner {
       CellCounts children = counter.countChildren(level, parents);
       LOG.info("Level {}: split {} cells into {} non-empty children", level, splitCount, children.size());
       boolean[][] next = new boolean[hierarchies][children.size()];
-      for (int h = 0; h < hierarchies; h++) {
-        for (int i = 0; i < children.size(); i++) {
-          long parent = CellIds.parent(children.cellId(i), level - 1);
-          int j = CellIds.binarySearchUnsigned(parents, 0, parents.length, parent);
-          if (j < 0) {
-            throw new IllegalStateException(
-                "Counter returned cell " + CellIds.toToken(children.cellId(i)) + " at level " + level
-                    + " whose parent was not asked for");
-          }
-          int parentIndex = indexOf(counts, parent);
+      for (int i = 0; i < children.size(); i++) {
+        long parent = CellIds.parent(children.cellId(i), level - 1);
+        if (CellIds.binarySearchUnsigned(parents, 0, parents.length, parent) < 0) {
+          throw new IllegalStateException(
+              "Counter returned cell " + CellIds.toToken(children.cellId(i)) + " at level " + level
+                  + " whose parent was not asked for");
+        }
+        int parentIndex = indexOf(counts, parent); // once per child, shared by all hierarchies
+        for (int h = 0; h < hierarchies; h++) {
           next[h][i] = split[h][parentIndex];
         }
       }

@@ -1,7 +1,5 @@
 package org.geodecoder.jobs.evaluate;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,10 +124,8 @@ public final class AnalyzeDatasetJob extends AbstractJob {
         LorenzChart.render(analyses, lorenz);
         files.add(lorenz);
       }
-      Path js = local.resolve("analysis.json");
-      Files.writeString(js, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n");
-      files.add(js);
       out.moveFromLocal(files);
+      out.writeJson("analysis.json", json);
       Files.deleteIfExists(local);
     } catch (IOException e) {
       throw new JobFailedException("Cannot write the analysis to " + out.root() + ": " + e.getMessage(), e);

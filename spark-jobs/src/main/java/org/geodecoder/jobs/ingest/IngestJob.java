@@ -9,8 +9,6 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -101,14 +99,14 @@ public final class IngestJob extends AbstractJob {
     HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
 
     Dataset<Row> raw = InputTables.read(spark, o.manifest, o.format, "--manifest");
-    String idCol = InputTables.column(raw, o.idCol, List.of("IMG_ID", "id", "image_id", "photo_id"), "--id-col", o.manifest);
-    String latCol = InputTables.column(raw, o.latCol, List.of("LAT", "lat", "latitude"), "--lat-col", o.manifest);
-    String lonCol = InputTables.column(raw, o.lonCol, List.of("LON", "lon", "lng", "longitude"), "--lon-col", o.manifest);
-    String pathCol = optionalColumn(raw, o.pathCol, IngestOptions.PATH_CANDIDATES, "--path-col", o.manifest, idCol);
-    String authorCol = optionalColumn(raw, o.authorCol, IngestOptions.AUTHOR_CANDIDATES, "--author-col", o.manifest, null);
-    String s3 = optionalColumn(raw, o.scene3Col, IngestOptions.SCENE3_CANDIDATES, "--scene3-col", o.manifest, null);
-    String s16 = optionalColumn(raw, o.scene16Col, IngestOptions.SCENE16_CANDIDATES, "--scene16-col", o.manifest, null);
-    String s365 = optionalColumn(raw, o.scene365Col, IngestOptions.SCENE365_CANDIDATES, "--scene365-col", o.manifest, null);
+    String idCol = InputTables.column(raw, o.idCol, InputTables.ID_CANDIDATES, "--id-col", o.manifest);
+    String latCol = InputTables.column(raw, o.latCol, InputTables.LAT_CANDIDATES, "--lat-col", o.manifest);
+    String lonCol = InputTables.column(raw, o.lonCol, InputTables.LON_CANDIDATES, "--lon-col", o.manifest);
+    String pathCol = InputTables.optionalColumn(raw, o.pathCol, IngestOptions.PATH_CANDIDATES, "--path-col", o.manifest, idCol);
+    String authorCol = InputTables.optionalColumn(raw, o.authorCol, IngestOptions.AUTHOR_CANDIDATES, "--author-col", o.manifest, null);
+    String s3 = InputTables.optionalColumn(raw, o.scene3Col, IngestOptions.SCENE3_CANDIDATES, "--scene3-col", o.manifest, null);
+    String s16 = InputTables.optionalColumn(raw, o.scene16Col, IngestOptions.SCENE16_CANDIDATES, "--scene16-col", o.manifest, null);
+    String s365 = InputTables.optionalColumn(raw, o.scene365Col, IngestOptions.SCENE365_CANDIDATES, "--scene365-col", o.manifest, null);
     if (s3 == null || s16 == null) {
       LOG.info("Manifest has no scene labels ({}): scene columns will be -1 and the model skips the scene loss for them",
           s3 == null ? "no S3 column" : "no S16 column");
@@ -162,13 +160,19 @@ public final class IngestJob extends AbstractJob {
       long written = 0;
       long inBytes = 0;
       long outBytes = 0;
-      for (Row r : results.groupBy(col(REASON)).agg(expr("count(1)"), sum("in_bytes"), sum(length(col("image")))).collectAsList()) {
+      long val = 0;
+      // One pass over the images for every count, the train/val split included.
+      for (Row r : results.groupBy(col(REASON), col("split"))
+          .agg(expr("count(1)"), sum("in_bytes"), sum(length(col("image")))).collectAsList()) {
         if (r.isNullAt(0)) {
-          written = r.getLong(1);
-          inBytes = r.isNullAt(2) ? 0 : r.getLong(2);
-          outBytes = r.isNullAt(3) ? 0 : r.getLong(3);
+          written += r.getLong(2);
+          inBytes += r.isNullAt(3) ? 0 : r.getLong(3);
+          outBytes += r.isNullAt(4) ? 0 : r.getLong(4);
+          if (AuthorSplit.VAL.equals(r.getString(1))) {
+            val += r.getLong(2);
+          }
         } else {
-          rejects.merge(r.getString(0), r.getLong(1), Long::sum);
+          rejects.merge(r.getString(0), r.getLong(2), Long::sum);
         }
       }
       for (Row r : locationRejects.groupBy(REASON).count().collectAsList()) {
@@ -221,7 +225,6 @@ public final class IngestJob extends AbstractJob {
           .repartition(shards, xxhash64(col("id"))).sortWithinPartitions("id")
           .write().parquet(out.child("shards"));
       phases.end("write_shards");
-      long val = results.filter(col(REASON).isNull().and(col("split").equalTo(AuthorSplit.VAL))).count();
       double wall = (System.nanoTime() - start) / 1e9;
       summary.put("shards", shards);
       summary.put("split", Map.of(AuthorSplit.TRAIN, written - val, AuthorSplit.VAL, val));
@@ -250,21 +253,6 @@ public final class IngestJob extends AbstractJob {
 
   static String normalizePath(String path) {
     return path.trim().replaceFirst("^(\\./|/)+", "");
-  }
-
-  private static String optionalColumn(Dataset<Row> raw, String requested, List<String> candidates, String option,
-      String uri, String fallback) {
-    if ("auto".equalsIgnoreCase(requested)) {
-      for (String c : raw.columns()) {
-        for (String w : candidates) {
-          if (c.equalsIgnoreCase(w)) {
-            return c;
-          }
-        }
-      }
-      return fallback;
-    }
-    return InputTables.column(raw, requested, candidates, option, uri);
   }
 
   private static String defaultImages(HadoopConf conf, String manifest) {
@@ -398,10 +386,7 @@ public final class IngestJob extends AbstractJob {
 
   private static void writeSummary(OutputDir out, Map<String, Object> summary, PhaseTimer phases) {
     summary.put("phase_seconds", phases.seconds());
-    try {
-      out.writeText("summary.json", new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary) + "\n");
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("Cannot serialize summary", e);
-    }
+    out.writeJson("summary.json", summary);
   }
+
 }

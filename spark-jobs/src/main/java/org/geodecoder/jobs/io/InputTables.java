@@ -16,6 +16,11 @@ import org.geodecoder.jobs.cli.OptionException;
 
 /** Reads the tables users bring: CSV with a header (every column as text) or Parquet. */
 public final class InputTables {
+  /** Column names recognised with "auto", first match wins: MP-16's and the usual ones. */
+  public static final List<String> ID_CANDIDATES = List.of("IMG_ID", "id", "image_id", "photo_id");
+  public static final List<String> LAT_CANDIDATES = List.of("LAT", "lat", "latitude");
+  public static final List<String> LON_CANDIDATES = List.of("LON", "lon", "lng", "longitude");
+
   private InputTables() {}
 
   /**
@@ -77,17 +82,37 @@ public final class InputTables {
    * @throws OptionException naming the option, the wanted column and the columns available
    */
   public static String column(Dataset<Row> table, String requested, List<String> candidates, String option, String uri) {
-    List<String> columns = Arrays.asList(table.columns());
-    List<String> wanted = "auto".equalsIgnoreCase(requested) ? candidates : List.of(requested);
+    String found = find(table, "auto".equalsIgnoreCase(requested) ? candidates : List.of(requested));
+    if (found != null) {
+      return found;
+    }
+    throw new OptionException(
+        "Input " + uri + " has no column " + ("auto".equalsIgnoreCase(requested) ? "named any of " + candidates : "'" + requested + "'")
+            + " for " + option + "; its columns are " + new ArrayList<>(Arrays.asList(table.columns())));
+  }
+
+  /**
+   * Like {@link #column} for a column the input may lack: with "auto", the first candidate
+   * present or {@code fallback} (may be null); a named column must exist.
+   */
+  public static String optionalColumn(Dataset<Row> table, String requested, List<String> candidates, String option,
+      String uri, String fallback) {
+    if ("auto".equalsIgnoreCase(requested)) {
+      String found = find(table, candidates);
+      return found != null ? found : fallback;
+    }
+    return column(table, requested, candidates, option, uri);
+  }
+
+  /** The first wanted name present (case-insensitive), in the order wanted; null if none. */
+  private static String find(Dataset<Row> table, List<String> wanted) {
     for (String w : wanted) {
-      for (String c : columns) {
+      for (String c : table.columns()) {
         if (c.equalsIgnoreCase(w)) {
           return c;
         }
       }
     }
-    throw new OptionException(
-        "Input " + uri + " has no column " + ("auto".equalsIgnoreCase(requested) ? "named any of " + candidates : "'" + requested + "'")
-            + " for " + option + "; its columns are " + new ArrayList<>(columns));
+    return null;
   }
 }

@@ -74,6 +74,16 @@ public final class OutputDir {
     }
   }
 
+  /** Writes a value as indented JSON (e.g. summary.json), replacing the file. */
+  public void writeJson(String name, Object value) {
+    try {
+      writeText(name, new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(value) + "\n");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("Cannot serialize " + name, e);
+    }
+  }
+
   /** Writes a small text file (UTF-8), replacing it. */
   public void writeText(String name, String content) {
     Path p = new Path(root, name);

@@ -14,8 +14,6 @@ import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -155,7 +153,7 @@ public final class PartitionJob extends AbstractJob {
     if (read == 0 || valid == 0 || fraction > o.maxRejectFraction()) {
       Map<String, Object> summary = summary(o, input, read, valid, rejects, null, start);
       summary.put("status", "failed");
-      writeSummary(out, summary);
+      out.writeJson("summary.json", summary);
       throw new JobFailedException(rejectMessage(input, read, rejected, rejects, swappable, o, latCol, lonCol, out));
     }
 
@@ -222,7 +220,7 @@ public final class PartitionJob extends AbstractJob {
       summary.put("status", "ok");
       summary.put("level_scans", counter.levelsCounted());
       summary.put("phase_seconds", phases.seconds());
-      writeSummary(out, summary);
+      out.writeJson("summary.json", summary);
       double wall = (System.nanoTime() - start) / 1e9;
       for (int h = 0; h < kept.length; h++) {
         LOG.info("Hierarchy {} (tmax {}): {} classes, {} of {} images kept", h + 1, o.params().tmax(h), classCounts[h], kept[h], valid);
@@ -306,11 +304,4 @@ public final class PartitionJob extends AbstractJob {
     return s;
   }
 
-  private static void writeSummary(OutputDir out, Map<String, Object> summary) {
-    try {
-      out.writeText("summary.json", new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary) + "\n");
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("Cannot serialize summary", e);
-    }
-  }
 }

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
+import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.s2.PartitionParams;
 
 /** Validated options of {@link PartitionJob}. Immutable. */
@@ -27,9 +28,9 @@ public final class PartitionOptions {
   public static final String OUTPUT_DEFAULT = "demo-output/partition";
   public static final double MAX_REJECT_FRACTION_DEFAULT = 0.01;
   public static final long SAMPLE_SIZE_DEFAULT = 200_000;
-  public static final List<String> ID_CANDIDATES = List.of("IMG_ID", "id", "image_id", "photo_id");
-  public static final List<String> LAT_CANDIDATES = List.of("LAT", "lat", "latitude");
-  public static final List<String> LON_CANDIDATES = List.of("LON", "lon", "lng", "longitude");
+  public static final List<String> ID_CANDIDATES = InputTables.ID_CANDIDATES;
+  public static final List<String> LAT_CANDIDATES = InputTables.LAT_CANDIDATES;
+  public static final List<String> LON_CANDIDATES = InputTables.LON_CANDIDATES;
 
   static final List<OptionSpec> SPECS = List.of(
       OptionSpec.withDefault(INPUT, "", "CSV (with header) or Parquet file/directory with an id and lat/lon per image, any Hadoop URI; none: generate --sample-size realistic photo locations"),

@@ -5,10 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Serializable;
 import java.awt.image.BufferedImage;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -16,21 +12,21 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.geodecoder.geo.City;
-import org.geodecoder.geo.Country;
+import org.geodecoder.eval.sampling.Gws15kSampler;
+import org.geodecoder.eval.sampling.SampledLocation;
 import org.geodecoder.geo.PhotoLocationSampler;
-import org.geodecoder.geo.WorldData;
 
 /**
  * Synthetic photos: location, author, scene labels and JPEG bytes for photo {@code i}, a pure
  * function of (seed, i), so Spark tasks can generate any range independently.
  *
  * <p>Two location distributions: {@code photo} (clustered around cities like photo-sharing
- * data, see {@link PhotoLocationSampler}) and {@code uniform} (GWS15k-like: a country with
- * probability proportional to its area, a random city of it, a point within 5 km).
+ * data, see {@link PhotoLocationSampler}) and {@code uniform} (the evaluation module's
+ * {@link Gws15kSampler}: a country with probability proportional to its area, a random city of
+ * it, a point uniform within 5 km).
  */
 public final class SynthGenerator implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final double EARTH_RADIUS_KM = 6371.0088;
 
   /** One generated photo (the manifest row plus its image). */
   public record Photo(String id, String author, double latDegrees, double lonDegrees,
@@ -41,7 +37,7 @@ public final class SynthGenerator implements Serializable {
   private final int imageSize;
   private final float jpegQuality;
   private transient PhotoLocationSampler photoSampler;
-  private transient UniformSampler uniformSampler;
+  private transient Gws15kSampler uniformSampler;
 
   public SynthGenerator(long seed, String distribution, int imageSize, float jpegQuality) {
     if (!distribution.equals("photo") && !distribution.equals("uniform")) {
@@ -70,16 +66,13 @@ public final class SynthGenerator implements Serializable {
       distanceKm = s.distanceKm();
     } else {
       if (uniformSampler == null) {
-        uniformSampler = new UniformSampler();
+        uniformSampler = Gws15kSampler.worldCities(seed);
       }
-      city = uniformSampler.city(r);
-      // Uniform over the spherical cap of radius 5 km: P(distance <= d) ∝ 1 − cos(d / R).
-      double maxAngle = 5.0 / EARTH_RADIUS_KM;
-      double angle = Math.acos(1 - r.nextDouble() * (1 - Math.cos(maxAngle)));
-      distanceKm = angle * EARTH_RADIUS_KM;
-      double[] p = PhotoLocationSampler.destination(city.latDegrees(), city.lonDegrees(), distanceKm, r.nextDouble() * 360);
-      lat = p[0];
-      lon = p[1];
+      SampledLocation s = uniformSampler.draw(index);
+      city = s.city();
+      lat = s.latDegrees();
+      lon = s.lonDegrees();
+      distanceKm = s.distanceFromCityKm();
     }
     long cityHash = (city.name() + "|" + city.iso2()).hashCode() * 0x9E3779B97F4A7C15L;
     int motif = (int) Math.floorMod(cityHash >>> 7, 24L);
@@ -109,36 +102,6 @@ public final class SynthGenerator implements Serializable {
       throw new UncheckedIOException("JPEG encoding failed", e);
     } finally {
       writer.dispose();
-    }
-  }
-
-  /** GWS15k-style: country ∝ area (countries with at least one city), then a uniform city. */
-  static final class UniformSampler {
-    private final List<List<City>> citiesByCountry = new ArrayList<>();
-    private final double[] cumulativeArea;
-
-    UniformSampler() {
-      Map<String, List<City>> byIso = new HashMap<>();
-      for (City c : WorldData.cities()) {
-        byIso.computeIfAbsent(c.iso2(), k -> new ArrayList<>()).add(c);
-      }
-      List<Double> cumulative = new ArrayList<>();
-      double total = 0;
-      for (Country country : WorldData.countries()) {
-        List<City> cities = byIso.get(country.iso2());
-        if (cities != null && country.areaKm2() > 0) {
-          total += country.areaKm2();
-          cumulative.add(total);
-          citiesByCountry.add(cities);
-        }
-      }
-      cumulativeArea = cumulative.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    City city(SplittableRandom r) {
-      int lo = org.geodecoder.geo.WeightedChoice.index(cumulativeArea, r.nextDouble() * cumulativeArea[cumulativeArea.length - 1]);
-      List<City> cities = citiesByCountry.get(lo);
-      return cities.get(r.nextInt(cities.size()));
     }
   }
 }
