@@ -196,6 +196,25 @@ public final class ReplicaTrainer implements AutoCloseable {
     return norm;
   }
 
+  /**
+   * Applies one optimizer update with a given gradient (e.g. the all-reduced sum of the
+   * replicas' {@link #flatGradient()}s), writes the weights to the model and zeroes this
+   * replica's own accumulated gradient. Unlike {@link #setFlatGradient} + {@link #applyUpdate()}
+   * it needs no prior backward pass, so a replica whose slice held no usable sample still takes
+   * the same step as its peers.
+   *
+   * @param gradient scaled in place when clipping is on
+   * @return the gradient's L2 norm before clipping
+   */
+  public double applyUpdate(float[] gradient) {
+    checkSize(gradient, "gradient");
+    double norm = optimizer.update(weights, gradient);
+    model.setFlatParameters(weights);
+    zeroGradients();
+    stepRandom = null;
+    return norm;
+  }
+
   /** The weights, flat in parameter order (a copy). */
   public float[] flatParameters() {
     return weights.clone();

@@ -92,6 +92,39 @@ class ReplicaTrainerTest {
   }
 
   @Test
+  void applyingAGivenGradientEqualsSettingItAndNeedsNoBackwardPass() {
+    try (ReplicaTrainer viaSet = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 5);
+        ReplicaTrainer direct = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 5);
+        ReplicaTrainer idle = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 5)) {
+      for (int step = 0; step < 2; step++) {
+        Batch batch = randomBatch(4, 300 + step);
+        viaSet.computeGradients(batch, 1.0);
+        float[] g = viaSet.flatGradient();
+        viaSet.setFlatGradient(g);
+        viaSet.applyUpdate();
+        direct.computeGradients(batch, 1.0);
+        direct.applyUpdate(direct.flatGradient());
+        // A replica whose slice had no usable sample: zero own gradient, same summed update.
+        assertTrue(allZero(idle.flatGradient()));
+        idle.applyUpdate(g.clone());
+        assertArrayEquals(viaSet.flatParameters(), direct.flatParameters());
+        assertArrayEquals(viaSet.flatParameters(), idle.flatParameters());
+        assertTrue(allZero(direct.flatGradient()), "gradient zeroed after the update");
+      }
+      assertEquals(2, idle.step());
+    }
+  }
+
+  private static boolean allZero(float[] v) {
+    for (float f : v) {
+      if (f != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Test
   void trainingIsDeterministicAndResumesExactlyFromOptimizerState() throws IOException {
     SgdConfig sgd = SgdConfig.builder().optLearningRate(0.05).optMilestones(1).optGamma(0.5).build();
     float[] reference;
