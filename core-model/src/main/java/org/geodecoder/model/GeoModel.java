@@ -63,7 +63,9 @@ public final class GeoModel implements AutoCloseable {
    * @param device where parameters and activations live, e.g. {@code DeviceSpec.parse("gpu:1")}
    */
   public static GeoModel create(ModelConfig config, Device device, long seed) {
-    return new GeoModel(config, device, seed);
+    synchronized (DeviceLocks.of(device)) {
+      return new GeoModel(config, device, seed);
+    }
   }
 
   /** Loads a checkpoint directory written by {@link #save}; see {@link ModelCheckpoint}. */
@@ -147,6 +149,12 @@ public final class GeoModel implements AutoCloseable {
 
   /** All parameters, concatenated in {@link #parameterNames()} order. */
   public float[] flatParameters() {
+    synchronized (DeviceLocks.of(device)) {
+      return flatParametersLocked();
+    }
+  }
+
+  private float[] flatParametersLocked() {
     if (size > Integer.MAX_VALUE) {
       throw new IllegalStateException("Model too large for one float[]: " + size);
     }
@@ -162,6 +170,12 @@ public final class GeoModel implements AutoCloseable {
 
   /** Replaces every parameter's values (exactly) from a flat vector. */
   public void setFlatParameters(float[] flat) {
+    synchronized (DeviceLocks.of(device)) {
+      setFlatParametersLocked(flat);
+    }
+  }
+
+  private void setFlatParametersLocked(float[] flat) {
     if (flat.length != size) {
       throw new IllegalArgumentException(
           "Expected " + size + " parameter values, got " + flat.length);
@@ -177,6 +191,8 @@ public final class GeoModel implements AutoCloseable {
 
   @Override
   public void close() {
-    manager.close();
+    synchronized (DeviceLocks.of(device)) {
+      manager.close();
+    }
   }
 }

@@ -100,50 +100,54 @@ public final class ReplicaTrainer implements AutoCloseable {
    * @return the slice's loss terms (sums and counts, for logging)
    */
   public LossTerms computeGradients(Batch batch, double share) {
-    if (!(share > 0 && share <= 1)) {
-      throw new IllegalArgumentException("share must be in (0, 1], got " + share);
-    }
-    int b = batch.size();
-    long expected = model.inputShape(b).size();
-    int hs = model.config().hierarchies();
-    if (batch.images().length != expected || batch.classLabels().length != (long) b * hs) {
-      throw new IllegalArgumentException(
-          String.format(
-              "Batch of %d needs %d image values and %d class labels (H=%d), got %d and %d",
-              b, expected, b * hs, hs, batch.images().length, batch.classLabels().length));
-    }
-    try (NDScope scope = new NDScope();
-        NDManager m = model.manager().newSubManager()) {
-      scope.suppressNotUsedWarning();
-      NDArray images = m.create(batch.images(), model.inputShape(b));
-      return Autograd.withGrad(
-          true,
-          () -> {
-            NDList out = model.forward(images, true, random());
-            GeoLoss.Result r =
-                GeoLoss.compute(out, batch.classLabels(), batch.sceneLabels(), b / share);
-            Autograd.backward(r.objective());
-            return r.terms();
-          });
+    synchronized (deviceLock()) {
+      if (!(share > 0 && share <= 1)) {
+        throw new IllegalArgumentException("share must be in (0, 1], got " + share);
+      }
+      int b = batch.size();
+      long expected = model.inputShape(b).size();
+      int hs = model.config().hierarchies();
+      if (batch.images().length != expected || batch.classLabels().length != (long) b * hs) {
+        throw new IllegalArgumentException(
+            String.format(
+                "Batch of %d needs %d image values and %d class labels (H=%d), got %d and %d",
+                b, expected, b * hs, hs, batch.images().length, batch.classLabels().length));
+      }
+      try (NDScope scope = new NDScope();
+          NDManager m = model.manager().newSubManager()) {
+        scope.suppressNotUsedWarning();
+        NDArray images = m.create(batch.images(), model.inputShape(b));
+        return Autograd.withGrad(
+            true,
+            () -> {
+              NDList out = model.forward(images, true, random());
+              GeoLoss.Result r =
+                  GeoLoss.compute(out, batch.classLabels(), batch.sceneLabels(), b / share);
+              Autograd.backward(r.objective());
+              return r.terms();
+            });
+      }
     }
   }
 
   /** The accumulated gradient, flat in parameter order (zeros before any backward). */
   public float[] flatGradient() {
-    float[] flat = new float[weights.length];
-    int offset = 0;
-    for (Parameter p : model.parameters()) {
-      NDArray array = p.getArray();
-      int n = Math.toIntExact(array.size());
-      NDArray grad = Autograd.gradientOrNull(array);
-      if (grad != null) {
-        try (grad) {
-          System.arraycopy(grad.toFloatArray(), 0, flat, offset, n);
+    synchronized (deviceLock()) {
+      float[] flat = new float[weights.length];
+      int offset = 0;
+      for (Parameter p : model.parameters()) {
+        NDArray array = p.getArray();
+        int n = Math.toIntExact(array.size());
+        NDArray grad = Autograd.gradientOrNull(array);
+        if (grad != null) {
+          try (grad) {
+            System.arraycopy(grad.toFloatArray(), 0, flat, offset, n);
+          }
         }
+        offset += n;
       }
-      offset += n;
+      return flat;
     }
-    return flat;
   }
 
   /**
@@ -152,32 +156,36 @@ public final class ReplicaTrainer implements AutoCloseable {
    * @throws IllegalStateException before the first {@link #computeGradients}
    */
   public void setFlatGradient(float[] gradient) {
-    checkSize(gradient, "gradient");
-    int offset = 0;
-    for (Parameter p : model.parameters()) {
-      NDArray array = p.getArray();
-      int n = Math.toIntExact(array.size());
-      NDArray grad = Autograd.gradientOrNull(array);
-      if (grad == null) {
-        throw new IllegalStateException(
-            "Parameter " + p.getName() + " has no gradient yet; call computeGradients first");
+    synchronized (deviceLock()) {
+      checkSize(gradient, "gradient");
+      int offset = 0;
+      for (Parameter p : model.parameters()) {
+        NDArray array = p.getArray();
+        int n = Math.toIntExact(array.size());
+        NDArray grad = Autograd.gradientOrNull(array);
+        if (grad == null) {
+          throw new IllegalStateException(
+              "Parameter " + p.getName() + " has no gradient yet; call computeGradients first");
+        }
+        try (grad;
+            NDArray values =
+                grad.getManager()
+                    .create(Arrays.copyOfRange(gradient, offset, offset + n), array.getShape())
+                    .toDevice(array.getDevice(), false)) {
+          Autograd.zeroGradient(array);
+          grad.addi(values); // in place: the parameter's own gradient tensor
+        }
+        offset += n;
       }
-      try (grad;
-          NDArray values =
-              grad.getManager()
-                  .create(Arrays.copyOfRange(gradient, offset, offset + n), array.getShape())
-                  .toDevice(array.getDevice(), false)) {
-        Autograd.zeroGradient(array);
-        grad.addi(values); // in place: the parameter's own gradient tensor
-      }
-      offset += n;
     }
   }
 
   /** Zeroes the accumulated gradient. */
   public void zeroGradients() {
-    for (Parameter p : model.parameters()) {
-      Autograd.zeroGradient(p.getArray());
+    synchronized (deviceLock()) {
+      for (Parameter p : model.parameters()) {
+        Autograd.zeroGradient(p.getArray());
+      }
     }
   }
 
@@ -190,7 +198,9 @@ public final class ReplicaTrainer implements AutoCloseable {
   public double applyUpdate() {
     float[] gradient = flatGradient();
     double norm = optimizer.update(weights, gradient);
-    model.setFlatParameters(weights);
+    synchronized (deviceLock()) {
+      model.setFlatParameters(weights);
+    }
     zeroGradients();
     stepRandom = null;
     return norm;
@@ -209,7 +219,9 @@ public final class ReplicaTrainer implements AutoCloseable {
   public double applyUpdate(float[] gradient) {
     checkSize(gradient, "gradient");
     double norm = optimizer.update(weights, gradient);
-    model.setFlatParameters(weights);
+    synchronized (deviceLock()) {
+      model.setFlatParameters(weights);
+    }
     zeroGradients();
     stepRandom = null;
     return norm;
@@ -224,7 +236,9 @@ public final class ReplicaTrainer implements AutoCloseable {
   public void setFlatParameters(float[] values) {
     checkSize(values, "parameter vector");
     weights = values.clone();
-    model.setFlatParameters(weights);
+    synchronized (deviceLock()) {
+      model.setFlatParameters(weights);
+    }
   }
 
   public OptimizerState optimizerState() {
@@ -234,6 +248,11 @@ public final class ReplicaTrainer implements AutoCloseable {
   public void restoreOptimizerState(OptimizerState state) {
     optimizer.restore(state);
     stepRandom = null;
+  }
+
+  /** See {@link org.geodecoder.model.DeviceLocks}. */
+  private Object deviceLock() {
+    return org.geodecoder.model.DeviceLocks.of(model.device());
   }
 
   private Random random() {

@@ -115,6 +115,40 @@ class ReplicaTrainerTest {
     }
   }
 
+  /** Two replicas training on their own threads at once, as two Spark tasks of one executor. */
+  @Test
+  void replicasOnConcurrentThreadsTrainExactlyAsWhenRunAlone() throws Exception {
+    int[] alone = trainOnThreads(false);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      assertArrayEquals(alone, trainOnThreads(true), "attempt " + attempt);
+    }
+  }
+
+  private static int[] trainOnThreads(boolean concurrent) throws InterruptedException {
+    int[] hashes = new int[2];
+    Thread[] threads = new Thread[2];
+    for (int r = 0; r < 2; r++) {
+      int rank = r;
+      threads[r] = new Thread(() -> {
+        try (ReplicaTrainer t = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 3)) {
+          for (int s = 0; s < 4; s++) {
+            t.computeGradients(randomBatch(4, 100 * rank + s), 0.5);
+            t.applyUpdate(t.flatGradient());
+          }
+          hashes[rank] = Arrays.hashCode(t.flatParameters());
+        }
+      });
+      threads[r].start();
+      if (!concurrent) {
+        threads[r].join();
+      }
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return hashes;
+  }
+
   private static boolean allZero(float[] v) {
     for (float f : v) {
       if (f != 0) {

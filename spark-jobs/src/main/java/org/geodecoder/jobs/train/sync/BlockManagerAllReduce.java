@@ -41,7 +41,7 @@ import scala.reflect.ClassTag$;
  *
  * <p>Not thread-safe: one instance per task, used by that task's thread.
  */
-public final class BlockManagerAllReduce implements AutoCloseable {
+public final class BlockManagerAllReduce implements GradientSync {
   /** 16M floats = 64 MB per block. */
   public static final int DEFAULT_CHUNK_FLOATS = 16 << 20;
 
@@ -50,7 +50,6 @@ public final class BlockManagerAllReduce implements AutoCloseable {
   private final String run;
   private final int rank;
   private final int replicas;
-  private final int length;
   private final int chunkFloats;
   private final long timeoutMillis;
   private final List<BlockId> rawOfCurrentStep = new ArrayList<>();
@@ -61,16 +60,14 @@ public final class BlockManagerAllReduce implements AutoCloseable {
   private long bytesReceived;
 
   /**
-   * @param run a name unique to this training run and stage attempt (block names start with it)
-   * @param length length of the vectors to reduce
+   * @param run a name unique to this training run (block names start with it and the stage attempt)
    */
-  public BlockManagerAllReduce(BarrierTaskContext context, String run, int length, int chunkFloats, long timeoutMillis) {
+  public BlockManagerAllReduce(BarrierTaskContext context, String run, int chunkFloats, long timeoutMillis) {
     this.context = context;
     this.blockManager = SparkEnv.get().blockManager();
     this.run = run + "-a" + context.stageAttemptNumber();
     this.rank = context.partitionId();
     this.replicas = context.getTaskInfos().length;
-    this.length = length;
     this.chunkFloats = chunkFloats;
     this.timeoutMillis = timeoutMillis;
   }
@@ -92,19 +89,23 @@ public final class BlockManagerAllReduce implements AutoCloseable {
     return bytesReceived;
   }
 
-  /** First index of shard j. */
-  int shardStart(int j) {
+  /** A factory for the training job (one instance per task). */
+  public static GradientSync.Factory factory(int chunkFloats) {
+    return (context, run, timeoutMillis) -> new BlockManagerAllReduce(context, run, chunkFloats, timeoutMillis);
+  }
+
+  /** First index of shard j of a vector of {@code length}. */
+  int shardStart(int j, int length) {
     return (int) ((long) length * j / replicas);
   }
 
   /**
    * Replaces {@code vector} in place by the element-wise sum over all replicas. Every replica
-   * must call this the same number of times, with vectors of the same length.
+   * must make the same sequence of calls, with vectors of the same lengths.
    */
+  @Override
   public void allReduceSum(float[] vector) {
-    if (vector.length != length) {
-      throw new IllegalArgumentException("Vector has " + vector.length + " floats, expected " + length);
-    }
+    int length = vector.length;
     step++;
     if (replicas == 1) {
       return;
@@ -112,11 +113,11 @@ public final class BlockManagerAllReduce implements AutoCloseable {
     // 1. Reduce-scatter: publish every peer's shard, then sum our own in rank order.
     for (int j = 0; j < replicas; j++) {
       if (j != rank) {
-        rawOfCurrentStep.addAll(put("raw", rank, j, vector, shardStart(j), shardStart(j + 1)));
+        rawOfCurrentStep.addAll(put("raw", rank, j, vector, shardStart(j, length), shardStart(j + 1, length)));
       }
     }
-    int from = shardStart(rank);
-    int to = shardStart(rank + 1);
+    int from = shardStart(rank, length);
+    int to = shardStart(rank + 1, length);
     float[] sum = new float[to - from];
     for (int i = 0; i < replicas; i++) {
       if (i == rank) {
@@ -136,8 +137,8 @@ public final class BlockManagerAllReduce implements AutoCloseable {
     // 2. All-gather the peers' reduced shards.
     for (int j = 0; j < replicas; j++) {
       if (j != rank) {
-        float[] part = fetch("red", j, -1, shardStart(j + 1) - shardStart(j));
-        System.arraycopy(part, 0, vector, shardStart(j), part.length);
+        float[] part = fetch("red", j, -1, shardStart(j + 1, length) - shardStart(j, length));
+        System.arraycopy(part, 0, vector, shardStart(j, length), part.length);
       }
     }
     // Every peer has consumed our raw shards (it published its reduced one), and finished the

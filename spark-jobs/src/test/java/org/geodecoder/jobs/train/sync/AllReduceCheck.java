@@ -54,7 +54,7 @@ final class AllReduceCheck {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       int[] hashes = new int[steps];
       long sent;
-      try (BlockManagerAllReduce sync = new BlockManagerAllReduce(ctx, runName, length, chunkFloats, 60_000)) {
+      try (BlockManagerAllReduce sync = new BlockManagerAllReduce(ctx, runName, chunkFloats, 60_000)) {
         for (int s = 0; s < steps; s++) {
           float[] v = vector(seed, ctx.partitionId(), s, length);
           sync.allReduceSum(v);

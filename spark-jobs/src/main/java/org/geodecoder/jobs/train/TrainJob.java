@@ -1,0 +1,338 @@
+package org.geodecoder.jobs.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.geodecoder.eval.DatasetEvaluation;
+import org.geodecoder.eval.DistanceThresholds;
+import org.geodecoder.eval.ErrorStats;
+import org.geodecoder.eval.EvaluationAccumulator;
+import org.geodecoder.eval.HierarchyAccuracy;
+import org.geodecoder.jobs.GeoDecoderCli;
+import org.geodecoder.jobs.cli.AbstractJob;
+import org.geodecoder.jobs.cli.JobFailedException;
+import org.geodecoder.jobs.io.HadoopConf;
+import org.geodecoder.jobs.io.PhaseTimer;
+import org.geodecoder.jobs.partition.CellTables;
+import org.geodecoder.jobs.train.sync.BarrierStage;
+import org.geodecoder.jobs.train.sync.BlockManagerAllReduce;
+import org.geodecoder.jobs.train.sync.GradientSync;
+import org.geodecoder.model.ClassHierarchy;
+import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.io.ModelCheckpoint;
+import org.geodecoder.model.io.ModelConfigJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code geodecoder train}: synchronous data-parallel training of Swin + GeoDecoder. Each epoch is
+ * one Spark barrier stage of N tasks, one model replica per task (one GPU per task when Spark
+ * assigns GPUs, else CPU); gradients are all-reduced every step through Spark's block manager
+ * ({@link BlockManagerAllReduce}), never through the driver. The driver plans the epochs, collects
+ * the replicas' reports, writes {@code metrics.jsonl} with per-epoch validation accuracies, and at
+ * the end publishes {@code model/} and {@code summary.json}.
+ *
+ * <p>Steps: validate options → read the vocabulary and samples → plan (steps per epoch, replicas,
+ * resume point) → one barrier stage per epoch → publish.
+ */
+public final class TrainJob extends AbstractJob {
+  public static final String NAME = "train";
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+  public TrainJob() {
+    super(NAME, "Data-parallel training of Swin+GeoDecoder over a Spark barrier stage (checkpoints, resume)",
+        TrainOptions.SPECS);
+  }
+
+  public static void main(String[] args) {
+    GeoDecoderCli.main(GeoDecoderCli.withJob(NAME, args));
+  }
+
+  @Override
+  public Prepared prepare(Map<String, String> options) {
+    TrainOptions o = TrainOptions.parse(options);
+    return spark -> run(spark, o);
+  }
+
+  /** What a finished run reports (also in summary.json). */
+  public record Result(String modelDir, long steps, int epochsRun, int replicas, Map<String, Object> validation,
+      Map<String, Long> rejected) {}
+
+  public static Result run(SparkSession spark, TrainOptions o) {
+    return run(spark, o, BlockManagerAllReduce.factory(BlockManagerAllReduce.DEFAULT_CHUNK_FLOATS));
+  }
+
+  /** Runs with a given gradient synchronizer (tests compare the block-manager one with a reference). */
+  public static Result run(SparkSession spark, TrainOptions o, GradientSync.Factory sync) {
+    PhaseTimer phases = new PhaseTimer();
+    SparkContext sc = spark.sparkContext();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    LOG.info("train: options {}", o.resolved());
+    HadoopConf hadoop = new HadoopConf(sc.hadoopConfiguration());
+    RunDirectory run = RunDirectory.open(o.output(), hadoop.get(), o.overwrite(), o.resume(), o.trajectory());
+
+    ModelConfig config = modelConfig(spark, o, hadoop);
+    String sceneColumn = "scene" + config.scenes();
+    TrainInputs inputs = TrainInputs.read(spark, o, config.hierarchies(), sceneColumn);
+    long stepsPerEpoch = inputs.trainCount() / o.batchSize();
+    if (stepsPerEpoch == 0) {
+      throw new JobFailedException("The training split of --shards " + o.shards() + " has " + inputs.trainCount()
+          + " samples, fewer than one global batch (--batch-size " + o.batchSize() + ")");
+    }
+    int replicas = replicas(sc, o);
+    long totalSteps = stepsPerEpoch * o.epochs();
+    long endStep = o.maxSteps() > 0 ? Math.min(o.maxSteps(), totalSteps) : totalSteps;
+    CheckpointStore store = new CheckpointStore(run.uri(), hadoop.get());
+    int startEpoch = 0;
+    var latest = store.latest();
+    if (latest.isPresent()) {
+      TrainState state = store.load(latest.get()).state();
+      startEpoch = state.nextEpoch();
+      // Lines of the epoch being resumed come back from the checkpoint; drop any written after it.
+      run.keepMetricsBefore(startEpoch);
+      LOG.info("train: resuming {} from the checkpoint of step {} (epoch {}, {} of {} steps done)", run.uri(),
+          state.step(), state.epoch() + 1, state.stepInEpoch(), state.stepsPerEpoch());
+    } else {
+      Map<String, Object> cfg = new LinkedHashMap<>();
+      cfg.put("trajectory", o.trajectory());
+      cfg.put("options", o.resolved());
+      cfg.put("model", ModelConfigJson.toJson(config));
+      run.writeJson(RunDirectory.CONFIG, cfg);
+    }
+    long dropped = inputs.trainCount() - stepsPerEpoch * o.batchSize();
+    LOG.info("train: {} training samples ({} steps/epoch of {}; {} left out of each epoch by drop-last), {} validation samples,"
+            + " {} replicas × {} samples, {} epochs, {} steps in all{}", inputs.trainCount(), stepsPerEpoch, o.batchSize(), dropped,
+        inputs.validationCount(), replicas, o.batchSize() / replicas, o.epochs(), endStep,
+        o.maxSteps() > 0 ? " (--max-steps)" : "");
+    double[] baseline = inputs.majorityBaseline(o.seed());
+    phases.end("plan");
+
+    String runId = "train-" + Integer.toHexString(run.uri().hashCode()) + "-" + System.currentTimeMillis();
+    Map<String, Object> lastValidation = Map.of();
+    TreeMap<String, Long> rejectedTotal = new TreeMap<>();
+    int epochsRun = 0;
+    long step = latest.map(CheckpointStore.Ref::step).orElse(0L);
+    jsc.setJobGroup("geodecoder-train", "train " + run.uri(), true);
+    try (ProgressPoller poller = ProgressPoller.start(run, !sc.isLocal())) {
+      for (int epoch = startEpoch; epoch < o.epochs() && step < endStep; epoch++) {
+        long t0 = System.nanoTime();
+        EpochTask.Spec spec = new EpochTask.Spec(run.uri(), runId, hadoop, ModelConfigJson.toJson(config), o.init(),
+            o.device(), epoch, o.epochs(), stepsPerEpoch, endStep, o.batchSize(), replicas, o.seed(), o.learningRate(),
+            o.momentum(), o.weightDecay(), o.sgd(stepsPerEpoch).milestones(), o.gamma(), o.clipNorm(), o.checkpointEvery(),
+            o.keepCheckpoints(), o.logEvery(), o.syncTimeoutSeconds() * 1000, sync);
+        jsc.setJobDescription(String.format(Locale.ROOT, "train: epoch %d/%d (%d replicas)", epoch + 1, o.epochs(), replicas));
+        List<EpochReport> reports = BarrierStage.mapPartitions(
+            inputs.epoch(spark, o.seed(), epoch, stepsPerEpoch, o.batchSize(), replicas), new EpochTask(spec),
+            EpochReport.class).collect();
+        EpochSummary summary = EpochSummary.of(reports, epoch, stepsPerEpoch, o.batchSize(), baseline);
+        step = summary.endStep();
+        summary.rejected().forEach((k, v) -> rejectedTotal.merge(k, v, Long::sum));
+        List<String> lines = new ArrayList<>(summary.stepLines());
+        lines.add(summary.line((System.nanoTime() - t0) / 1e9));
+        run.appendMetrics(lines);
+        lastValidation = summary.validation();
+        epochsRun++;
+        LOG.info("train: epoch {}/{} done at step {} in {} s: {}", epoch + 1, o.epochs(), step,
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), summary.describe());
+        long seen = summary.samplesSeen();
+        long bad = summary.rejected().values().stream().mapToLong(Long::longValue).sum();
+        if (seen > 0 && bad > o.maxBadFraction() * seen) {
+          throw new JobFailedException(bad + " of " + seen + " samples of epoch " + (epoch + 1) + " were unusable "
+              + summary.rejected() + ", more than --max-bad-fraction " + o.maxBadFraction() + " allows; fix the shards"
+              + " (ingest rejects/) or the labels, then run again with --resume true");
+        }
+      }
+    } finally {
+      jsc.clearJobGroup();
+    }
+    phases.end("train");
+    var last = store.latest().orElseThrow(() -> new JobFailedException("No checkpoint in " + run.uri() + " after training"));
+    run.publishModel(last.path());
+    Result result = new Result(run.uri() + "/model", last.step(), epochsRun, replicas, lastValidation, rejectedTotal);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("model", result.modelDir());
+    summary.put("steps", result.steps());
+    summary.put("steps_per_epoch", stepsPerEpoch);
+    summary.put("epochs_run_now", epochsRun);
+    summary.put("replicas", replicas);
+    summary.put("train_samples", inputs.trainCount());
+    summary.put("validation_samples", inputs.validationCount());
+    summary.put("validation", lastValidation);
+    summary.put("baseline_majority_class_h1", baseline[0]);
+    summary.put("baseline_majority_acc_h1", Double.isNaN(baseline[1]) ? null : baseline[1]);
+    summary.put("rejected", rejectedTotal);
+    summary.put("phase_seconds", phases.seconds());
+    run.writeJson("summary.json", summary);
+    LOG.info("train: done, {} steps; model in {}; validation {}", result.steps(), result.modelDir(), lastValidation);
+    return result;
+  }
+
+  /** The preset for the vocabulary of --cells, or the --init model's config (which must match it). */
+  static ModelConfig modelConfig(SparkSession spark, TrainOptions o, HadoopConf hadoop) {
+    ClassHierarchy hierarchy = ClassHierarchy.fromVocabulary(CellTables.read(spark, o.cells()));
+    if (o.init().isEmpty()) {
+      return ModelConfig.preset(o.preset(), hierarchy).toBuilder().optCellsTable(o.cells()).build();
+    }
+    Path file = new Path(o.init(), ModelCheckpoint.CONFIG_FILE);
+    ModelConfig init;
+    try (var in = file.getFileSystem(hadoop.get()).open(file)) {
+      init = ModelConfigJson.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot read the --init model's " + file + ": " + e.getMessage(), e);
+    }
+    if (!java.util.Arrays.equals(init.hierarchy().classCounts(), hierarchy.classCounts())) {
+      throw new JobFailedException("--init " + o.init() + " predicts " + java.util.Arrays.toString(init.hierarchy().classCounts())
+          + " classes per hierarchy but --cells " + o.cells() + " has " + java.util.Arrays.toString(hierarchy.classCounts())
+          + "; fine-tuning needs the same cells (start a new model generation without --init instead)");
+    }
+    return init.toBuilder().setHierarchy(hierarchy).optCellsTable(o.cells()).build();
+  }
+
+  /** --replicas, or auto: the task slots (largest divisor of the batch size not above them). */
+  static int replicas(SparkContext sc, TrainOptions o) {
+    int slots = sc.defaultParallelism() / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+    if (o.replicas() > 0) {
+      if (!sc.isLocal() && o.replicas() > slots) {
+        LOG.warn("train: --replicas {} but the cluster offers {} task slots now; the barrier stage waits for all of them",
+            o.replicas(), slots);
+      }
+      return o.replicas();
+    }
+    int n = Math.max(1, slots);
+    while (o.batchSize() % n != 0) {
+      n--;
+    }
+    LOG.info("train: --replicas auto → {} ({} task slots)", n, slots);
+    return n;
+  }
+
+  /** Per-epoch results merged from the replicas' reports. */
+  record EpochSummary(int epoch, long endStep, List<String> stepLines, Map<String, Object> validation,
+      TreeMap<String, Long> rejected, long samplesSeen, double trainSeconds, double syncSeconds) {
+
+    static EpochSummary of(List<EpochReport> reports, int epoch, long stepsPerEpoch, int batchSize, double[] baseline) {
+      EvaluationAccumulator acc = EvaluationAccumulator.create(0);
+      TreeMap<String, Long> rejected = new TreeMap<>();
+      List<String> lines = List.of();
+      long end = -1;
+      long seen = 0;
+      double train = 0;
+      double sync = 0;
+      for (EpochReport r : reports) {
+        acc.merge(r.validation());
+        r.rejected().forEach((k, v) -> rejected.merge(k, v, Long::sum));
+        if (r.rank() == 0) {
+          lines = r.stepLines();
+        }
+        if (end >= 0 && end != r.endStep()) {
+          throw new IllegalStateException("Replicas ended at different steps: " + end + " and " + r.endStep());
+        }
+        end = r.endStep();
+        seen += r.trainedSamples();
+        train = Math.max(train, r.trainSeconds());
+        sync = Math.max(sync, r.syncSeconds());
+      }
+      seen += rejected.values().stream().mapToLong(Long::longValue).sum();
+      Map<String, Object> val = new LinkedHashMap<>();
+      if (acc.count() > 0) {
+        DatasetEvaluation d = acc.result(DistanceThresholds.PAPER).datasets().get(0);
+        ErrorStats s = d.overall();
+        val.put("count", s.count());
+        for (int i = 0; i < s.thresholds().size(); i++) {
+          val.put("acc_" + DistanceThresholds.formatKm(s.thresholds().km(i)).replace(" ", ""), s.accuracy(i));
+        }
+        val.put("median_km", s.medianKm());
+        for (HierarchyAccuracy h : d.hierarchies()) {
+          val.put("acc_class_h" + h.hierarchy(), h.accuracy());
+        }
+        if (baseline[0] >= 0) {
+          val.put("baseline_majority_acc_h1", baseline[1]);
+        }
+      }
+      return new EpochSummary(epoch, end, lines, val, rejected, seen, train, sync);
+    }
+
+    String line(double seconds) {
+      StringBuilder sb = new StringBuilder();
+      sb.append(String.format(Locale.ROOT, "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%d,\"seconds\":%.3f,"
+          + "\"train_seconds\":%.3f,\"sync_seconds\":%.3f,\"samples\":%d,\"bad_samples\":%s,\"validation\":{",
+          epoch + 1, endStep, seconds, trainSeconds, syncSeconds, samplesSeen, jsonMap(rejected)));
+      boolean first = true;
+      for (Map.Entry<String, Object> e : validation.entrySet()) {
+        sb.append(first ? "" : ",").append('"').append(e.getKey()).append("\":").append(value(e.getValue()));
+        first = false;
+      }
+      return sb.append("}}").toString();
+    }
+
+    String describe() {
+      return validation.isEmpty() ? "no validation samples"
+          : "validation " + validation + (rejected.isEmpty() ? "" : ", unusable samples " + rejected);
+    }
+
+    private static String value(Object v) {
+      return v instanceof Double d ? EpochTask.json(d) : String.valueOf(v);
+    }
+
+    private static String jsonMap(Map<String, Long> m) {
+      StringBuilder sb = new StringBuilder("{");
+      m.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+      return sb.append('}').toString();
+    }
+  }
+
+  /** Logs rank 0's progress file on the driver (on a cluster, executor logs are elsewhere). */
+  static final class ProgressPoller implements AutoCloseable {
+    private final Thread thread;
+
+    private ProgressPoller(Thread thread) {
+      this.thread = thread;
+    }
+
+    static ProgressPoller start(RunDirectory run, boolean enabled) {
+      if (!enabled) {
+        return new ProgressPoller(null);
+      }
+      Thread t = new Thread(() -> {
+        long seen = run.modified("progress.json");
+        while (!Thread.currentThread().isInterrupted()) {
+          try {
+            Thread.sleep(5_000);
+            long m = run.modified("progress.json");
+            if (m > seen) {
+              seen = m;
+              String text = run.read("progress.json");
+              int a = text.indexOf("\"progress\":\"");
+              if (a >= 0) {
+                LOG.info("train: {}", text.substring(a + 12, text.indexOf('"', a + 12)));
+              }
+            }
+          } catch (InterruptedException e) {
+            return;
+          } catch (RuntimeException e) {
+            LOG.debug("progress poll failed", e);
+          }
+        }
+      }, "geodecoder-train-progress");
+      t.setDaemon(true);
+      t.start();
+      return new ProgressPoller(t);
+    }
+
+    @Override
+    public void close() {
+      if (thread != null) {
+        thread.interrupt();
+      }
+    }
+  }
+}
