@@ -130,9 +130,12 @@ public final class TrainJob extends AbstractJob {
             o.momentum(), o.weightDecay(), o.sgd(stepsPerEpoch).milestones(), o.gamma(), o.clipNorm(), o.checkpointEvery(),
             o.keepCheckpoints(), o.logEvery(), o.syncTimeoutSeconds() * 1000, sync);
         jsc.setJobDescription(String.format(Locale.ROOT, "train: epoch %d/%d (%d replicas)", epoch + 1, o.epochs(), replicas));
+        // The shuffle after the barrier stage makes it a ShuffleMapStage: Spark retries a failed
+        // barrier ShuffleMapStage (all tasks, from the latest checkpoint) but aborts the job when a
+        // barrier ResultStage fails.
         List<EpochReport> reports = BarrierStage.mapPartitions(
             inputs.epoch(spark, o.seed(), epoch, stepsPerEpoch, o.batchSize(), replicas), new EpochTask(spec),
-            EpochReport.class).collect();
+            EpochReport.class).repartition(1).collect();
         EpochSummary summary = EpochSummary.of(reports, epoch, stepsPerEpoch, o.batchSize(), baseline);
         step = summary.endStep();
         summary.rejected().forEach((k, v) -> rejectedTotal.merge(k, v, Long::sum));
