@@ -122,7 +122,8 @@ public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallb
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("GEODECODER_CLUSTER_DIR", workDir.toString());
     pb.environment().put("GEODECODER_CLUSTER_CLASSPATH", sparkOnlyClasspath());
-    pb.environment().put("GEODECODER_WORKER_MEMORY", "1500m");
+    // Benchmarks move 400 MB vectors between executors; tests stay small.
+    pb.environment().put("GEODECODER_WORKER_MEMORY", Boolean.getBoolean("geodecoder.bench") ? "4g" : "1500m");
     File log = workDir.resolve("script-" + args[0] + ".log").toFile();
     pb.redirectOutput(log);
     Process p = pb.start();
