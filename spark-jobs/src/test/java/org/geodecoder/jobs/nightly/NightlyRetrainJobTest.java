@@ -35,7 +35,6 @@ import org.geodecoder.jobs.evaluate.EvaluateJob;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.partition.PartitionJob;
 import org.geodecoder.jobs.synth.SynthGenerator;
-import org.geodecoder.jobs.synth.SynthJob;
 import org.geodecoder.jobs.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +59,7 @@ class NightlyRetrainJobTest {
   @BeforeAll
   static void setUp() throws Exception {
     SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("NightlyRetrainJobTest")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
         // One hierarchy of the non-empty level-2 cells: adding images at known places keeps the
         // cell set; images somewhere new change it.
         .config("spark.geodecoder.partition.tmin", "0")
@@ -81,8 +80,8 @@ class NightlyRetrainJobTest {
     assertEquals("org.apache.spark.serializer.KryoSerializer", spark.conf().get("spark.serializer"));
     drops = tmp.resolve("drops");
     SynthGenerator gen = new SynthGenerator(11, "photo", 32, 0.8f);
-    SynthJob.run(spark, drops.resolve("day1").toString(), true, gen, 0, PER_BATCH, "dir");
-    SynthJob.run(spark, drops.resolve("day2").toString(), true, gen, PER_BATCH, PER_BATCH, "dir");
+    writeDrop(gen, drops.resolve("day1"), 0);
+    writeDrop(gen, drops.resolve("day2"), PER_BATCH);
     double[][] p = TestData.points(HELDOUT, 99);
     List<String> lines = new ArrayList<>(List.of("id,lat,lon"));
     for (int i = 0; i < HELDOUT; i++) {
@@ -388,6 +387,20 @@ class NightlyRetrainJobTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** A drop as the synth job writes it (manifest.csv + images/), without Spark: faster here. */
+  private static void writeDrop(SynthGenerator gen, Path dir, int first) throws Exception {
+    List<String> lines = new ArrayList<>(List.of("IMG_ID,AUTHOR,LAT,LON,S3_Label,S16_Label,S365_Label"));
+    for (int i = first; i < first + PER_BATCH; i++) {
+      SynthGenerator.Photo p = gen.photo(i);
+      Path img = dir.resolve("images").resolve(p.id());
+      Files.createDirectories(img.getParent());
+      Files.write(img, p.jpeg());
+      lines.add(String.join(",", p.id(), p.author(), Double.toString(p.latDegrees()), Double.toString(p.lonDegrees()),
+          Integer.toString(p.scene3()), Integer.toString(p.scene16()), Integer.toString(p.scene365())));
+    }
+    Files.write(dir.resolve("manifest.csv"), lines);
   }
 
   /** A new drop with the images and places of {@code from}, under new ids. */
