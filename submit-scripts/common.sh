@@ -222,7 +222,7 @@ geodecoder_submit() {
     fi
   else
     local discovery="${SUBMIT_DISCOVERY:-./gpu-discovery.sh}"
-    if [[ -z "$SUBMIT_DISCOVERY" && "$SUBMIT_MODE" != k8s ]]; then
+    if [[ -n "$gpus$props" && -z "$SUBMIT_DISCOVERY" && "$SUBMIT_MODE" != k8s ]]; then
       # Shipped next to each executor (YARN localizes it into the container's directory).
       SUBMIT_CMD+=(--files "$GEODECODER_DISCOVERY_SCRIPT")
     fi

@@ -96,7 +96,8 @@ public final class PromotionPolicy {
     shared.retainAll(current.accuracy().keySet());
     if (shared.isEmpty()) {
       return new Decision(false, "the candidate and " + currentName + " were evaluated on no common dataset (candidate: "
-          + candidate.accuracy().keySet() + ", " + currentName + ": " + current.accuracy().keySet() + ")", comparisons);
+          + candidate.accuracy().keySet() + ", " + currentName + ": " + current.accuracy().keySet()
+          + "); re-evaluate it on the held-out set (--rescore-current true)", comparisons);
     }
     List<String> currentMissing = new ArrayList<>();
     for (String ds : shared) {

@@ -80,7 +80,8 @@ class PromotionPolicyTest {
 
     d = policy.decide(EvalMetrics.parse(metricsJson("other", 0.3, 0.5, 0.6, 0.8)), current, "v0003");
     assertFalse(d.promoted());
-    assertEquals("the candidate and v0003 were evaluated on no common dataset (candidate: [other], v0003: [heldout])", d.reason());
+    assertEquals("the candidate and v0003 were evaluated on no common dataset (candidate: [other], v0003: [heldout]); "
+        + "re-evaluate it on the held-out set (--rescore-current true)", d.reason());
   }
 
   @Test

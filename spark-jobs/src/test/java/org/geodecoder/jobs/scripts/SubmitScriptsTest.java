@@ -84,6 +84,9 @@ class SubmitScriptsTest {
 
     String cpu = dryRun("submit-yarn.sh", "--gpus-per-executor", "0", "train");
     assertTrue(cpu.contains(" --conf spark.executor.resource.gpu.amount=0 --conf spark.task.resource.gpu.amount=0 "), cpu);
+    // Jobs that do not train get no training settings, GPUs or discovery script.
+    assertEquals("spark-submit --master yarn --deploy-mode cluster --name geodecoder-ingest " + MAIN + " " + JAR
+        + " ingest --manifest hdfs:///m.csv", dryRun("submit-yarn.sh", "ingest", "--manifest", "hdfs:///m.csv"));
   }
 
   @Test
