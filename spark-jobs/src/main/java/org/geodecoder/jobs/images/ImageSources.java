@@ -204,12 +204,20 @@ public final class ImageSources {
   }
 
   /**
-   * Every non-hidden file under {@code uri} (a directory tree, or one file), as {@link
-   * #FILE_SCHEMA}, in no particular order. The driver lists the root; each top-level
-   * subdirectory is listed recursively by a task, so trees of millions of files list in
-   * parallel and never pass through the driver.
+   * The files of a tree.
+   *
+   * @param root qualified URI of the directory the paths are relative to (for one file: its
+   *     parent)
+   * @param files {@link #FILE_SCHEMA} rows, in no particular order
    */
-  public static Dataset<Row> listFiles(SparkSession spark, HadoopConf conf, String uri, String option) {
+  public record FileListing(String root, Dataset<Row> files) {}
+
+  /**
+   * Every non-hidden file under {@code uri} (a directory tree, or one file). The driver lists
+   * the root; each top-level subdirectory is listed recursively by a task, so trees of millions
+   * of files list in parallel and their paths never pass through the driver.
+   */
+  public static FileListing listFiles(SparkSession spark, HadoopConf conf, String uri, String option) {
     Path root = new Path(uri);
     List<String> rootFiles = new ArrayList<>();
     List<String> subdirs = new ArrayList<>();
@@ -246,7 +254,7 @@ public final class ImageSources {
       int tasks = Math.max(1, Math.min(subdirs.size(), 4 * jsc.defaultParallelism()));
       files = files.union(jsc.parallelize(subdirs, tasks).flatMap(d -> listTree(conf, rootPath, d)));
     }
-    return spark.createDataFrame(files, FILE_SCHEMA);
+    return new FileListing(rootPath, spark.createDataFrame(files, FILE_SCHEMA));
   }
 
   /** The non-hidden files under {@code root/dir}, as paths relative to {@code root}. */
