@@ -63,7 +63,7 @@ public final class ScoreJob extends AbstractJob {
       OptionSpec.withDefault("cells", "", "partition's cells.parquet (or its output directory): gives cell_id, the S2 token of the predicted cell; none: the cells table model.json names, if readable, else cell_id is null"),
       OptionSpec.withDefault("output", "demo-output/score", "output directory (any Hadoop URI): predictions/, rejects/, summary.json"),
       OptionSpec.withDefault("device", "auto", "auto (the GPU Spark assigned to the task, else the CPU), cpu or gpu"),
-      OptionSpec.withDefault("batch-size", 32, "images per forward pass"),
+      OptionSpec.withDefault("batch-size", 32, "images per forward pass; native memory grows with it (a forward keeps its activations until it ends: about 0.2 GB per image for swin_tiny at 224 px)"),
       OptionSpec.withDefault("top-k", 1, "cells per image; above 1 adds a topk column (class_label, probability, lat, lon)"),
       OptionSpec.withDefault("tencrop", false, "average over the paper's TenCrop (10 forward passes per image) instead of one centre crop"),
       OptionSpec.withDefault("files", 0, "number of predictions files; 0: one per scoring task"),
@@ -169,7 +169,7 @@ public final class ScoreJob extends AbstractJob {
             rejects.put(r.getString(0), r.getLong(1));
           }
         }
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // SparkException is thrown without being declared
         throw new JobFailedException("Scoring " + src.location().uri() + " with " + modelUri + " failed: " + rootMessage(e), e);
       }
       double scoreSeconds = phases.end("score");
@@ -223,7 +223,6 @@ public final class ScoreJob extends AbstractJob {
       write(spark, predictions, times.write, out.child("predictions"));
       phases.end("write");
       summary.put("status", "ok");
-      summary.put("devices_used", times.devicesUsed());
       writeSummary(out, summary, phases, times);
       Map<String, Double> task = times.seconds();
       double wall = (System.nanoTime() - start) / 1e9;
@@ -254,6 +253,7 @@ public final class ScoreJob extends AbstractJob {
     summary.put("phase_seconds", phases.seconds());
     summary.put("task_seconds", times.seconds());
     summary.put("forward_fraction", times.forwardFraction());
+    summary.put("devices_used", times.devicesUsed());
     out.writeJson("summary.json", summary);
   }
 

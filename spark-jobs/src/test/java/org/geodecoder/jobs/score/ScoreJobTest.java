@@ -251,6 +251,8 @@ class ScoreJobTest {
       assertTrue(rows.get(i - 1).<String>getAs("id").compareTo(rows.get(i).getAs("id")) < 0, "sorted by id");
     }
     assertNull(rows.get(0).getAs("cell_id"), "no --cells and model.json names no cells table");
+    // Every run of this class scores with the same model on the CPU: loaded once in this JVM.
+    assertEquals(1, ModelCache.loads());
     assertFalse(Arrays.asList(rows.get(0).schema().fieldNames()).contains("topk"), "top-k 1: no topk column");
   }
 
@@ -285,6 +287,11 @@ class ScoreJobTest {
         () -> ScoreJob.run(spark, ScoreJob.parse(Map.of("input", images.toString(), "model", tmp.resolve("nomodel").toString(),
             "output", out.toString()))));
     assertTrue(noModel.getMessage().contains("--model") && noModel.getMessage().contains("nomodel"), noModel.getMessage());
+    if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+      JobFailedException noGpu = assertThrows(JobFailedException.class,
+          () -> score(images, tmp.resolve("gpu"), "device", "gpu"));
+      assertTrue(noGpu.getMessage().contains("--device gpu"), noGpu.getMessage());
+    }
     JobFailedException noInput = assertThrows(JobFailedException.class, () -> score(tmp.resolve("nothing"), out));
     assertTrue(noInput.getMessage().contains("--input"), noInput.getMessage());
     JobFailedException badCells = assertThrows(JobFailedException.class,
