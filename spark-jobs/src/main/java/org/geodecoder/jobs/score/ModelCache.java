@@ -25,16 +25,18 @@ import org.slf4j.LoggerFactory;
  * The models of one executor JVM: each (model directory, device) is loaded once and shared by
  * every task of the executor that scores with it.
  *
- * <p><b>Concurrency.</b> One model per (executor, model, device), and its forward passes
- * serialised by a fair lock ({@link Lease#lock()}); tasks decode and transform their images
+ * <p><b>Concurrency.</b> One model per (executor, model, device), and its use serialised by a
+ * fair lock ({@link Lease#lock()}): on a GPU the forward pass, on the CPU the transforms and the
+ * forward pass of a batch (see {@link PartitionScorer}); tasks read and decode their images
  * outside the lock, so one task's forward overlaps the others' decoding. Why not one model per
  * task slot: {@link GeoModel} is not thread-safe, a copy per slot multiplies the weights' memory
- * by the executor's cores (swin_base: 350 MB each), and it would not be faster: on CPU, libtorch
- * already spreads one forward over the executor's cores (intra-op threads), so concurrent
- * forwards only oversubscribe them; on GPU, kernels of one process run one after the other on
- * the device anyway, and Spark normally gives each task its own GPU (another address, another
- * key, another model, no contention). The time tasks wait for the lock is measured and
- * reported (forward_wait), so a run shows when the forward pass is the bottleneck.
+ * by the executor's cores (swin_base: 350 MB each, plus its activations), and it would not be
+ * faster: on CPU, libtorch already spreads one forward over the executor's cores (intra-op
+ * threads), so concurrent forwards only oversubscribe them; on GPU, kernels of one process run
+ * one after the other on the device anyway, and Spark normally gives each task its own GPU
+ * (another address, another key, another model, no contention). The time tasks wait for the
+ * lock is measured and reported (forward_wait), so a run shows when the model is the
+ * bottleneck.
  *
  * <p><b>Loading.</b> Loads are serialised per JVM. A directory on a local filesystem is read in
  * place; any other (HDFS, S3A, …) is first copied to a local temporary directory, which is

@@ -142,13 +142,16 @@ final class ScoreInput {
     return false;
   }
 
-  /** Opens the input of a run. */
-  static Source open(SparkSession spark, HadoopConf conf, ScoreJob.Options o) {
-    Located at = locate(conf, o.input(), o.inputFormat());
+  /** Cross-checks the options against the input found: only shards have a split. */
+  static void check(Located at, ScoreJob.Options o) {
     if (!"shards".equals(at.format()) && !"all".equals(o.split())) {
       throw new OptionException("Cannot set --split (spark.geodecoder.score.split) to '" + o.split() + "': input " + o.input()
-          + " is a " + ("tar".equals(at.format()) ? "tar archive input" : "directory tree") + ", which has no split; --split applies to shards");
+          + " is " + ("tar".equals(at.format()) ? "tar archives" : "a directory tree") + ", which has no split; --split applies to shards");
     }
+  }
+
+  /** Opens a located input. */
+  static Source open(SparkSession spark, HadoopConf conf, Located at, ScoreJob.Options o) {
     switch (at.format()) {
       case "shards":
         return shards(spark, at, o);

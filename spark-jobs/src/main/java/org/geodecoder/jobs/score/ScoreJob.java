@@ -113,11 +113,12 @@ public final class ScoreJob extends AbstractJob {
    *
    * @param taskSeconds task-seconds in read, decode_transform, forward, forward_wait, write
    * @param forwardFraction forward / (read + decode_transform + forward + write)
+   * @param modelUtilization share of the scoring phase each model instance spent in forward passes
    * @param cellIds where cell_id came from, null when it is null
    */
   public record Result(long imagesRead, long imagesScored, Map<String, Long> rejectsByReason, String inputFormat,
-      int partitions, double imagesPerSecond, Map<String, Double> taskSeconds, double forwardFraction, String cellIds,
-      List<String> devices) {}
+      int partitions, double imagesPerSecond, Map<String, Double> taskSeconds, double forwardFraction,
+      double modelUtilization, String cellIds, List<String> devices) {}
 
   /** Runs the job on the session; the caller owns the session. */
   public static Result run(SparkSession spark, Options o) {
@@ -136,10 +137,11 @@ public final class ScoreJob extends AbstractJob {
       throw new OptionException("Cannot set --top-k (spark.geodecoder.score.top-k) to '" + o.topK() + "': the model's finest hierarchy has "
           + hierarchy.classCount(finest) + " classes");
     }
-    ScoreInput.locate(conf, o.input(), o.inputFormat()); // fails on a missing input before the output is touched
+    ScoreInput.Located at = ScoreInput.locate(conf, o.input(), o.inputFormat());
+    ScoreInput.check(at, o);
     OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
     CellIds cells = cellIds(spark, o, config);
-    ScoreInput.Source src = ScoreInput.open(spark, conf, o);
+    ScoreInput.Source src = ScoreInput.open(spark, conf, at, o);
     ScoreSchema schema = new ScoreSchema(hierarchy.hierarchies(), o.topK(), src.truth(), src.scenes());
     LOG.info("Scoring {} ({}, {} tasks{}) with {} ({}, {}x{} input, {} hierarchies, {} finest classes); device {}, batch {}, {}",
         src.location().uri(), src.location().format(), src.partitions(), src.listed() >= 0 ? ", " + src.listed() + " files" : "",
@@ -204,6 +206,7 @@ public final class ScoreJob extends AbstractJob {
       summary.put("images_rejected", rejected);
       summary.put("rejected_by_reason", rejects);
       summary.put("images_per_second", Math.round(scored / Math.max(1e-9, scoreSeconds) * 10) / 10.0);
+      summary.put("model_utilization", times.modelUtilization(scoreSeconds));
       double fraction = total == 0 ? 1 : rejected / (double) total;
       if (total == 0 || scored == 0 || fraction > o.maxRejectFraction()) {
         summary.put("status", "failed");
@@ -227,12 +230,12 @@ public final class ScoreJob extends AbstractJob {
       Map<String, Double> task = times.seconds();
       double wall = (System.nanoTime() - start) / 1e9;
       LOG.info("score: {} predictions, {} rejected, in {} s ({} images/s while scoring); task time: read {} s, decode+transform {} s, "
-              + "forward {} s ({}% of the work), waiting for the model {} s, write {} s → {}",
+              + "forward {} s ({}% of the work; the model busy {}% of the scoring phase), waiting for the model {} s, write {} s → {}",
           scored, rejected, String.format("%.1f", wall), Math.round(scored / Math.max(1e-9, scoreSeconds)), task.get("read"),
           task.get("decode_transform"), task.get("forward"), Math.round(times.forwardFraction() * 1000) / 10.0,
-          task.get("forward_wait"), task.get("write"), out.root());
+          Math.round(times.modelUtilization(scoreSeconds) * 1000) / 10.0, task.get("forward_wait"), task.get("write"), out.root());
       return new Result(total, scored, rejects, src.location().format(), src.partitions(), scored / Math.max(1e-9, scoreSeconds),
-          task, times.forwardFraction(), cells.source(), times.devicesUsed());
+          task, times.forwardFraction(), times.modelUtilization(scoreSeconds), cells.source(), times.devicesUsed());
     } finally {
       results.unpersist();
       src.release().run();

@@ -15,7 +15,8 @@ import org.apache.spark.util.TaskCompletionListener;
 /**
  * Where the tasks' time goes, summed over all tasks (task-seconds, not wall-clock): reading the
  * encoded images, decoding and transforming them, the forward pass (post-processing included),
- * waiting for another task's forward on the shared model, and writing the output. Each task
+ * waiting for the shared model's lock (held by another task's transforms or forward), and
+ * writing the output. Each task
  * accumulates nanoseconds locally and adds them once, when it completes. Like all Spark
  * accumulators updated in tasks, a retried task counts twice.
  */
@@ -27,7 +28,8 @@ final class TaskTimes implements Serializable {
   final LongAccumulator forward;
   final LongAccumulator forwardWait;
   final LongAccumulator write;
-  final CollectionAccumulator<String> devices;
+  /** executor/device of every model instance a task used. */
+  final CollectionAccumulator<String> models;
 
   private TaskTimes(SparkContext sc) {
     read = sc.longAccumulator("score: read ns");
@@ -35,7 +37,7 @@ final class TaskTimes implements Serializable {
     forward = sc.longAccumulator("score: forward ns");
     forwardWait = sc.longAccumulator("score: forward wait ns");
     write = sc.longAccumulator("score: write ns");
-    devices = sc.collectionAccumulator("score: devices");
+    models = sc.collectionAccumulator("score: models");
   }
 
   static TaskTimes register(SparkContext sc) {
@@ -61,7 +63,24 @@ final class TaskTimes implements Serializable {
 
   /** Devices the tasks ran the model on (cpu, gpu:0, …). */
   List<String> devicesUsed() {
-    return List.copyOf(new TreeSet<>(devices.value()));
+    TreeSet<String> out = new TreeSet<>();
+    for (String m : models.value()) {
+      out.add(m.substring(m.lastIndexOf('/') + 1));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Share of the scoring phase's wall time during which the model instances were running a
+   * forward pass: forward task-seconds / (wall seconds × instances), one instance per
+   * (executor, device). Forward passes on one instance never overlap, so this is at most 1; it
+   * is the figure that says whether the model (rather than reading and decoding) limits the
+   * throughput, whatever the number of task slots.
+   */
+  double modelUtilization(double wallSeconds) {
+    long instances = new TreeSet<>(models.value()).size();
+    return instances == 0 || wallSeconds <= 0 ? 0
+        : Math.round(Math.min(1, forward.value() / 1e9 / (wallSeconds * instances)) * 1000) / 1000.0;
   }
 
   private static double round(long nanos) {

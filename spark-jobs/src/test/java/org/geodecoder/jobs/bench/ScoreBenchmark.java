@@ -23,8 +23,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code swin_tiny} model with the paper's decoder and class counts (7 hierarchies, 684 …
  * 21673 classes, 16 scenes; random weights: the cost does not depend on their values). Each
  * preset runs twice; the first run loads the model and warms the JIT, the second is reported:
- * images/s of the scoring phase, and the task time split into read, decode+transform, forward
- * and write, with forward's share. Target: forward ≥ 80 % of the task time.
+ * images/s of the scoring phase, the task time split into read, decode+transform, forward and
+ * write with forward's share (target: ≥ 80 %), and the share of the scoring phase the model
+ * spent in forward passes.
  *
  * <p>{@code -Dgeodecoder.bench.presets=micro:400:32,swin_tiny:64:8} chooses presets, image counts
  * and batch sizes. swin_tiny runs with batch 8 by default: a forward pass keeps all its
@@ -73,9 +74,9 @@ class ScoreBenchmark {
         System.out.printf(Locale.ROOT, "  %-9s %4d images, batch %s: %6.1f images/s scoring (whole job %.1f s; first run with model load %.1f s, %.1f images/s)%n",
             preset, r.imagesScored(), batch, r.imagesPerSecond(), wall, coldWall, cold.imagesPerSecond());
         System.out.printf(Locale.ROOT, "            task s: read %.2f, decode+transform %.2f, forward %.2f, write %.2f (waiting for the model %.2f)"
-                + " -> forward %.1f %% (target >= 80 %%)%n",
+                + " -> forward %.1f %% of the task time (target >= 80 %%); model busy %.1f %% of the scoring phase%n",
             s.get("read"), s.get("decode_transform"), s.get("forward"), s.get("write"), s.get("forward_wait"),
-            100 * r.forwardFraction());
+            100 * r.forwardFraction(), 100 * r.modelUtilization());
       }
     } finally {
       spark.stop();

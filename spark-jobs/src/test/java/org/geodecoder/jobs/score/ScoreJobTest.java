@@ -173,6 +173,7 @@ class ScoreJobTest {
     assertEquals(Map.of("truncated_image", 1L), r.rejectsByReason());
     assertEquals(partition.toString(), r.cellIds());
     assertEquals(List.of("cpu"), r.devices());
+    assertTrue(r.modelUtilization() > 0 && r.modelUtilization() <= 1, "model utilization " + r.modelUtilization());
     List<Row> rejects = spark.read().parquet(out.resolve("rejects").toString()).collectAsList();
     assertEquals(1, rejects.size());
     assertEquals(CORRUPT, rejects.get(0).getAs("id"));
