@@ -6,6 +6,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import javax.imageio.ImageIO;
+import org.geodecoder.jobs.images.ImageProbe;
 import org.geodecoder.jobs.synth.SynthGenerator;
 
 /**

@@ -1,11 +1,7 @@
 package org.geodecoder.jobs.ingest;
 
-import java.io.FileNotFoundException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.util.Iterator;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -14,6 +10,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.geodecoder.jobs.images.ImageProbe;
+import org.geodecoder.jobs.images.ImageSources;
 import org.geodecoder.jobs.io.HadoopConf;
 
 /**
@@ -69,22 +67,8 @@ final class ImageWork implements Serializable {
   }
 
   private Row fromFile(FileSystem fs, Path base, Row r) {
-    String path = r.getAs("path");
-    byte[] bytes;
-    try {
-      FileStatus st = fs.getFileStatus(new Path(base, path));
-      if (st.getLen() > maxImageBytes) {
-        return reject(r, ImageProbe.Reason.TOO_LARGE, st.getLen());
-      }
-      try (InputStream in = fs.open(st.getPath())) {
-        bytes = in.readAllBytes();
-      }
-    } catch (FileNotFoundException e) {
-      return reject(r, ImageProbe.Reason.MISSING_FILE, 0);
-    } catch (IOException | IllegalArgumentException e) {
-      return reject(r, ImageProbe.Reason.UNREADABLE_FILE, 0);
-    }
-    return process(r, bytes);
+    ImageSources.FileRead read = ImageSources.readFile(fs, new Path(base, (String) r.getAs("path")), maxImageBytes);
+    return read.reason() != null ? reject(r, read.reason(), read.length()) : process(r, read.bytes());
   }
 
   /** A manifest row left-joined with its archive member (entry_path, data, entry_error). */

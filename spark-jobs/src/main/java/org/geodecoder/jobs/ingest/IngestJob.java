@@ -10,17 +10,11 @@ import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -28,7 +22,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -37,6 +30,8 @@ import org.geodecoder.jobs.GeoDecoderCli;
 import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionSpec;
+import org.geodecoder.jobs.images.ImageProbe;
+import org.geodecoder.jobs.images.ImageSources;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.jobs.io.LocationRows;
@@ -112,7 +107,7 @@ public final class IngestJob extends AbstractJob {
           s3 == null ? "no S3 column" : "no S16 column");
     }
     String imagesUri = o.images != null ? o.images : defaultImages(conf, o.manifest);
-    boolean tar = "tar".equals(o.imagesFormat) || ("auto".equals(o.imagesFormat) && isTarInput(conf, imagesUri));
+    boolean tar = "tar".equals(o.imagesFormat) || ("auto".equals(o.imagesFormat) && ImageSources.isTarInput(conf, imagesUri, "--images"));
     LOG.info("Reading manifest {} (id={}, lat={}, lon={}, path={}, author={}, scenes={}/{}/{}) and images from {} ({})",
         o.manifest, idCol, latCol, lonCol, pathCol, authorCol, s3, s16, s365, imagesUri, tar ? "tar archives" : "directory tree");
 
@@ -139,7 +134,7 @@ public final class IngestJob extends AbstractJob {
       JavaRDD<Row> resultRows;
       long unlisted = 0;
       if (tar) {
-        Dataset<Row> entries = tarEntries(spark, jsc, conf, imagesUri).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> entries = ImageSources.tarEntries(spark, conf, imagesUri, "--images").persist(StorageLevel.MEMORY_AND_DISK());
         unlisted = entries.join(valid, entries.col("entry_path").equalTo(valid.col("path")), "left_anti").count();
         Dataset<Row> joined = valid.join(entries, valid.col("path").equalTo(entries.col("entry_path")), "left");
         resultRows = joined.javaRDD().map(work::fromArchive);
@@ -251,10 +246,6 @@ public final class IngestJob extends AbstractJob {
     return regexp_replace(trim(path), "^(\\./|/)+", "");
   }
 
-  static String normalizePath(String path) {
-    return path.trim().replaceFirst("^(\\./|/)+", "");
-  }
-
   private static String defaultImages(HadoopConf conf, String manifest) {
     Path parent = new Path(manifest).getParent();
     try {
@@ -268,120 +259,6 @@ public final class IngestJob extends AbstractJob {
       throw new JobFailedException("Cannot look for images next to " + manifest + ": " + e.getMessage(), e);
     }
     throw new JobFailedException("No --images given and no images/ or tars/ next to " + manifest + "; set --images");
-  }
-
-  private static boolean isTarInput(HadoopConf conf, String uri) {
-    Path p = new Path(uri);
-    try {
-      FileSystem fs = p.getFileSystem(conf.get());
-      if (!fs.exists(p)) {
-        throw new JobFailedException("Images location " + uri + " (--images) does not exist");
-      }
-      if (fs.getFileStatus(p).isFile()) {
-        return uri.endsWith(".tar");
-      }
-      for (FileStatus f : fs.listStatus(p)) {
-        if (f.isFile() && f.getPath().getName().endsWith(".tar")) {
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      throw new JobFailedException("Cannot access " + uri + " (--images): " + e.getMessage(), e);
-    }
-  }
-
-  static final StructType ENTRY_SCHEMA = new StructType()
-      .add("entry_path", DataTypes.StringType, false)
-      .add("data", DataTypes.BinaryType, true)
-      .add("entry_error", DataTypes.StringType, true)
-      .add("archive", DataTypes.StringType, false);
-
-  /** Every member of every tar archive: one task per archive, streamed, never unpacked to disk. */
-  static Dataset<Row> tarEntries(SparkSession spark, JavaSparkContext jsc, HadoopConf conf, String uri) {
-    List<String> archives = new ArrayList<>();
-    try {
-      Path p = new Path(uri);
-      FileSystem fs = p.getFileSystem(conf.get());
-      if (fs.getFileStatus(p).isFile()) {
-        archives.add(p.toString());
-      } else {
-        for (FileStatus f : fs.listStatus(p)) {
-          if (f.isFile() && f.getPath().getName().endsWith(".tar")) {
-            archives.add(f.getPath().toString());
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new JobFailedException("Cannot list tar archives in " + uri + ": " + e.getMessage(), e);
-    }
-    archives.sort(null);
-    JavaRDD<Row> rows = jsc.parallelize(archives, Math.max(1, archives.size())).flatMap(archive -> readTar(conf, archive));
-    return spark.createDataFrame(rows, ENTRY_SCHEMA);
-  }
-
-  /** Streams the members of one archive: one member in memory at a time. */
-  private static Iterator<Row> readTar(HadoopConf conf, String archive) throws IOException {
-    Path p = new Path(archive);
-    InputStream raw = p.getFileSystem(conf.get()).open(p);
-    TarArchiveInputStream tar = new TarArchiveInputStream(raw);
-    return new Iterator<Row>() {
-      private Row next = advance();
-
-      @Override
-      public boolean hasNext() {
-        return next != null;
-      }
-
-      @Override
-      public Row next() {
-        if (next == null) {
-          throw new java.util.NoSuchElementException();
-        }
-        Row r = next;
-        next = advance();
-        return r;
-      }
-
-      private boolean done;
-
-      private Row advance() {
-        if (done) {
-          return null;
-        }
-        TarArchiveEntry entry = null;
-        try {
-          while ((entry = tar.getNextEntry()) != null) {
-            if (!entry.isFile()) {
-              continue;
-            }
-            byte[] data = tar.readAllBytes();
-            if (data.length != entry.getSize()) {
-              throw new IOException("member holds " + data.length + " of " + entry.getSize() + " bytes");
-            }
-            return RowFactory.create(normalizePath(entry.getName()), data, null, archive);
-          }
-          finish();
-          return null;
-        } catch (IOException | RuntimeException e) {
-          // A corrupt member ends what can be read of this archive: report it; later members
-          // show up as missing files of the manifest rows that name them.
-          finish();
-          String name = entry != null ? normalizePath(entry.getName()) : "";
-          LoggerFactory.getLogger(IngestJob.class).warn("Corrupt tar archive {} at member '{}': {}", archive, name, e.getMessage());
-          return RowFactory.create(name, null, ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER.code + ": " + e.getMessage(), archive);
-        }
-      }
-
-      private void finish() {
-        done = true;
-        try {
-          tar.close();
-        } catch (IOException ignored) {
-          // nothing left to read
-        }
-      }
-    };
   }
 
   private static void writeSummary(OutputDir out, Map<String, Object> summary, PhaseTimer phases) {

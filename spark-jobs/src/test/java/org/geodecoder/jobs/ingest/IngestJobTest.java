@@ -18,6 +18,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.cli.OptionException;
+import org.geodecoder.jobs.images.ImageProbe;
 import org.geodecoder.jobs.synth.SynthGenerator;
 import org.geodecoder.jobs.synth.SynthJob;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package org.geodecoder.jobs.ingest;
+package org.geodecoder.jobs.images;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
