@@ -14,6 +14,8 @@ import org.geodecoder.jobs.partition.PartitionJob;
 import org.geodecoder.jobs.sample.SamplePointsJob;
 import org.geodecoder.jobs.synth.SynthJob;
 import org.geodecoder.jobs.train.TrainJob;
+import org.geodecoder.jobs.score.ScoreJob;
+import org.geodecoder.jobs.nightly.NightlyRetrainJob;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.evaluate.EvaluateJob;
 import org.geodecoder.jobs.evaluate.AnalyzeDatasetJob;
@@ -30,7 +32,8 @@ public final class GeoDecoderCli {
   private static final Logger LOG = LoggerFactory.getLogger(GeoDecoderCli.class);
 
   /** Every job, in pipeline order. */
-  public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new IngestJob(), new PartitionJob(), new TrainJob(), new EvaluateJob(), new AnalyzeDatasetJob());
+  public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new IngestJob(), new PartitionJob(), new TrainJob(),
+      new ScoreJob(), new EvaluateJob(), new AnalyzeDatasetJob(), new NightlyRetrainJob());
 
   private GeoDecoderCli() {}
 
