@@ -1,7 +1,6 @@
 package org.geodecoder.jobs.score;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -11,14 +10,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.util.TaskCompletionListener;
+import org.geodecoder.jobs.io.TaskDevices;
 import org.geodecoder.jobs.images.ImageProbe;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.model.ClassHierarchy;
@@ -68,41 +66,6 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
     return new Scoring(rows);
-  }
-
-  /**
-   * The device for this task: {@code cpu}; {@code gpu}, the GPU Spark assigned to the task
-   * (TaskContext resources), else gpu 0; {@code auto}, the assigned GPU if any, else the CPU.
-   *
-   * @throws IllegalStateException when a GPU is asked for and PyTorch sees none
-   */
-  static Device taskDevice(String mode, TaskContext context) {
-    if ("cpu".equals(mode)) {
-      return Device.cpu();
-    }
-    Integer assigned = null;
-    if (context != null) {
-      Map<String, ResourceInformation> resources = context.resourcesJMap();
-      ResourceInformation gpu = resources.get("gpu");
-      if (gpu != null && gpu.addresses().length > 0) {
-        try {
-          assigned = Integer.parseInt(gpu.addresses()[0].trim());
-        } catch (NumberFormatException e) {
-          throw new IllegalStateException("Spark assigned GPU address '" + gpu.addresses()[0]
-              + "', not a device index; --device needs numeric GPU addresses (check the GPU discovery script)");
-        }
-      }
-    }
-    if ("auto".equals(mode) && assigned == null) {
-      return Device.cpu();
-    }
-    int gpus = Engine.getEngine("PyTorch").getGpuCount();
-    int index = assigned == null ? 0 : assigned;
-    if (gpus <= index) {
-      throw new IllegalStateException("--device " + mode + ": this executor's PyTorch engine sees " + gpus
-          + " GPU(s), cannot use gpu:" + index + " (a CPU-only libtorch, or no CUDA device; see core-model/README.md)");
-    }
-    return Device.gpu(index);
   }
 
   /** The lazy per-partition iterator. */
@@ -285,7 +248,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
 
     private ModelCache.Lease lease() {
       if (lease == null) {
-        device = taskDevice(settings.device(), TaskContext.get());
+        device = TaskDevices.pick(settings.device(), TaskContext.get());
         lease = ModelCache.acquire(settings.conf(), settings.modelUri(), device);
         org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
         times.models.add((env == null ? "driver" : env.executorId()) + "/" + DeviceSpec.format(device));

@@ -15,6 +15,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.geodecoder.eval.EvaluationAccumulator;
 import org.geodecoder.jobs.io.HadoopConf;
+import org.geodecoder.jobs.io.TaskDevices;
 import org.geodecoder.jobs.train.sync.GradientSync;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.GeoModel;
@@ -346,9 +347,8 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
       if (first == null) {
         return acc;
       }
-      GeoModel model = replica.model;
-      ClassHierarchy hierarchy = model.config().hierarchy();
-      GeoPredictor predictor = new GeoPredictor(model, 1);
+      ClassHierarchy hierarchy = replica.model.config().hierarchy();
+      GeoPredictor predictor = new GeoPredictor(replica.model, 1);
       int batchSize = Math.max(1, Math.min(64, slice));
       List<TrainingSample> pending = new ArrayList<>();
       pending.add(first);
@@ -367,36 +367,34 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
     private void predictInto(EvaluationAccumulator acc, List<TrainingSample> pending, GeoPredictor predictor,
         ClassHierarchy hierarchy) {
       GeoModel model = replica.model;
-      {
-        List<TrainingSample> ok = new ArrayList<>();
-        List<float[]> pixels = new ArrayList<>();
-        for (TrainingSample s : pending) {
-          float[] x = assembler.evaluation(s, model.manager());
-          if (x != null) {
-            ok.add(s);
-            pixels.add(x);
-          }
+      List<TrainingSample> ok = new ArrayList<>();
+      List<float[]> pixels = new ArrayList<>();
+      for (TrainingSample s : pending) {
+        float[] x = assembler.evaluation(s, model.manager());
+        if (x != null) {
+          ok.add(s);
+          pixels.add(x);
         }
-        if (ok.isEmpty()) {
-          return;
+      }
+      if (ok.isEmpty()) {
+        return;
+      }
+      try (NDManager m = predictor.newInputManager()) {
+        int values = pixels.get(0).length;
+        float[] flat = new float[ok.size() * values];
+        for (int i = 0; i < ok.size(); i++) {
+          System.arraycopy(pixels.get(i), 0, flat, i * values, values);
         }
-        try (NDManager m = predictor.newInputManager()) {
-          int values = pixels.get(0).length;
-          float[] flat = new float[ok.size() * values];
-          for (int i = 0; i < ok.size(); i++) {
-            System.arraycopy(pixels.get(i), 0, flat, i * values, values);
-          }
-          NDArray images = m.create(flat, model.inputShape(ok.size()));
-          List<Prediction> predictions = predictor.predict(images);
-          int finest = hierarchy.hierarchies() - 1;
-          for (int i = 0; i < ok.size(); i++) {
-            TrainingSample s = ok.get(i);
-            Prediction p = predictions.get(i);
-            int[] truth = s.labels();
-            int[] predicted = hierarchy.ancestors(finest, p.top().classLabel());
-            acc.add("validation", s.latDegrees(), s.lonDegrees(), p.latDegrees(), p.lonDegrees(), s.scene3(), s.scene16(),
-                truth == null ? null : predicted, truth);
-          }
+        NDArray images = m.create(flat, model.inputShape(ok.size()));
+        List<Prediction> predictions = predictor.predict(images);
+        int finest = hierarchy.hierarchies() - 1;
+        for (int i = 0; i < ok.size(); i++) {
+          TrainingSample s = ok.get(i);
+          Prediction p = predictions.get(i);
+          int[] truth = s.labels();
+          int[] predicted = hierarchy.ancestors(finest, p.top().classLabel());
+          acc.add("validation", s.latDegrees(), s.lonDegrees(), p.latDegrees(), p.lonDegrees(), s.scene3(), s.scene16(),
+              truth == null ? null : predicted, truth);
         }
       }
     }

@@ -86,9 +86,7 @@ final class TrainInputs {
     try {
       long trainCount = keys.filter(col("split").equalTo("train")).count();
       long valAvailable = keys.filter(col("split").equalTo("val")).count();
-      Dataset<Row> chosen = val;
-      long valCount = Math.min(valAvailable, o.valSamples());
-      return new TrainInputs(train, chosen, trainCount, valCount, hierarchies);
+      return new TrainInputs(train, val, trainCount, Math.min(valAvailable, o.valSamples()), hierarchies);
     } finally {
       keys.unpersist();
     }

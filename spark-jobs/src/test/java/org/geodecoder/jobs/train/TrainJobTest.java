@@ -111,8 +111,7 @@ class TrainJobTest {
   @Test
   void unusableSamplesAreCountedAndFailTheRunOnlyPastTheLimit() throws IOException {
     Dataset<Row> shards = spark.read().parquet(data.shards());
-    List<String> trainIds = shards.filter(col("split").equalTo("train")).select("id").orderBy("id").limit(64)
-        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    List<String> trainIds = firstTrainIds(shards, 64);
     String corrupt1 = trainIds.get(3);
     String corrupt2 = trainIds.get(40);
     String badLabel = trainIds.get(17);
@@ -149,8 +148,7 @@ class TrainJobTest {
     Path run = dir.resolve("epochs");
     Path shards = dir.resolve("small/shards");
     Dataset<Row> all = spark.read().parquet(data.shards());
-    List<String> trainIds = all.filter(col("split").equalTo("train")).select("id").orderBy("id").limit(48)
-        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    List<String> trainIds = firstTrainIds(all, 48);
     all.filter(col("split").equalTo("val").or(col("id").isin(trainIds.toArray()))).write().parquet(shards.toString());
     TrainJob.Result r = train(data.options(run, "shards", shards.toString(), "replicas", "2", "batch-size", "16",
         "epochs", "2", "checkpoint-every", "1000", "keep-checkpoints", "1", "milestones", "1", "lr", "0.04"));
@@ -201,6 +199,12 @@ class TrainJobTest {
     JobFailedException tooBig = assertThrows(JobFailedException.class,
         () -> train(data.options(dir.resolve("big"), "batch-size", "100000", "replicas", "1")));
     assertTrue(tooBig.getMessage().contains("fewer than one global batch"), tooBig.getMessage());
+  }
+
+  /** The first {@code n} training ids of the shards, by id (a small, exact training split). */
+  private static List<String> firstTrainIds(Dataset<Row> shards, int n) {
+    return shards.filter(col("split").equalTo("train")).select("id").orderBy("id").limit(n)
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
   }
 
   static void assertWithinRelative(float[] a, float[] b, double tolerance) {
