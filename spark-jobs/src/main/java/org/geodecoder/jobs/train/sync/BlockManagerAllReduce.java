@@ -201,6 +201,9 @@ public final class BlockManagerAllReduce implements GradientSync {
       if (bytes.isDefined()) {
         return bytes.get().toByteBuffer();
       }
+      // When a peer's executor is lost, Spark kills the other barrier tasks without interrupting
+      // their threads; this check ends the wait at once instead of after the timeout.
+      context.killTaskIfInterrupted();
       long waited = (System.nanoTime() - start) / 1_000_000;
       if (waited > timeoutMillis) {
         throw new IllegalStateException("Replica " + rank + " waited " + waited + " ms for block " + id
