@@ -139,8 +139,8 @@ public final class ScoreJob extends AbstractJob {
     }
     ScoreInput.Located at = ScoreInput.locate(conf, o.input(), o.inputFormat());
     ScoreInput.check(at, o);
-    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
     CellIds cells = cellIds(spark, o, config);
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
     ScoreInput.Source src = ScoreInput.open(spark, conf, at, o);
     ScoreSchema schema = new ScoreSchema(hierarchy.hierarchies(), o.topK(), src.truth(), src.scenes());
     LOG.info("Scoring {} ({}, {} tasks{}) with {} ({}, {}x{} input, {} hierarchies, {} finest classes); device {}, batch {}, {}",
