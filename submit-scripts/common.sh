@@ -64,8 +64,8 @@ geodecoder_submit_usage() {
 
 Options before <job> (all optional):
   --dry-run                 print the spark-submit command line and exit
-  --properties-file FILE    Spark settings (default: conf/spark-train.properties for train and
-                            nightly, none for the other jobs; 'none' for none)
+  --properties-file FILE    Spark settings (default: conf/spark-train.properties for train,
+                            pipeline and nightly, none for the other jobs; 'none' for none)
   --config FILE             geodecoder options as spark.geodecoder.<job>.<name> keys, e.g.
                             conf/paper.properties or conf/demo.properties: each line is passed
                             as --conf (spark-submit takes only one --properties-file)
@@ -183,7 +183,7 @@ geodecoder_submit() {
   shift
 
   # Spark settings: training's by default for the jobs that train.
-  if (( ! props_given )) && [[ "$SUBMIT_JOB" == train || "$SUBMIT_JOB" == nightly ]]; then
+  if (( ! props_given )) && [[ "$SUBMIT_JOB" == train || "$SUBMIT_JOB" == pipeline || "$SUBMIT_JOB" == nightly ]]; then
     props="$GEODECODER_TRAIN_PROPERTIES"
   elif [[ "$props" == none ]]; then
     props=""

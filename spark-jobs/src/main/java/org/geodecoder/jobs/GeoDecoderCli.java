@@ -11,6 +11,7 @@ import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.partition.PartitionJob;
+import org.geodecoder.jobs.pipeline.PipelineJob;
 import org.geodecoder.jobs.sample.SamplePointsJob;
 import org.geodecoder.jobs.synth.SynthJob;
 import org.geodecoder.jobs.train.TrainJob;
@@ -19,6 +20,7 @@ import org.geodecoder.jobs.nightly.NightlyRetrainJob;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.evaluate.EvaluateJob;
 import org.geodecoder.jobs.evaluate.AnalyzeDatasetJob;
+import org.geodecoder.jobs.io.RecordKryoRegistrator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -33,7 +35,7 @@ public final class GeoDecoderCli {
 
   /** Every job, in pipeline order. */
   public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new IngestJob(), new PartitionJob(), new TrainJob(),
-      new ScoreJob(), new EvaluateJob(), new AnalyzeDatasetJob(), new NightlyRetrainJob());
+      new ScoreJob(), new EvaluateJob(), new AnalyzeDatasetJob(), new PipelineJob(), new NightlyRetrainJob());
 
   private GeoDecoderCli() {}
 
@@ -68,6 +70,7 @@ public final class GeoDecoderCli {
     }
     SparkConf conf = new SparkConf(); // picks up spark.* system properties set by spark-submit
     cl.conf().forEach(conf::set);
+    RecordKryoRegistrator.enableIn(conf);
     Job.Prepared prepared;
     try {
       prepared = job.prepare(options(job, conf, cl));

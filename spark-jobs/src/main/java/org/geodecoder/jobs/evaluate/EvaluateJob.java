@@ -137,8 +137,12 @@ public final class EvaluateJob extends AbstractJob {
             + "), more than --max-reject-fraction " + o.maxRejectFraction() + " allows; see " + out.child("rejects"));
       }
       Dataset<Row> scored = classified.filter(col("reason").isNull()).drop("reason");
-      if (o.labels() != null && scored.filter(col("pred_classes").isNull()).limit(1).count() > 0) {
-        LOG.warn("--labels given but some predictions have no class_label_h* columns: no per-hierarchy accuracy for them");
+      if (o.labels() != null) {
+        List<String> without = scored.filter(col("pred_classes").isNull()).select("dataset").distinct().orderBy("dataset")
+            .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+        if (!without.isEmpty()) {
+          LOG.info("No per-hierarchy accuracy for {}: their predictions have no class_label_h* columns (or ids without labels)", without);
+        }
       }
       phases.end("read");
 

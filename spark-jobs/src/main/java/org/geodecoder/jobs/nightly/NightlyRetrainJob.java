@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.GeoDecoderCli;
 import org.geodecoder.jobs.cli.AbstractJob;
+import org.geodecoder.jobs.cli.JobCatalog;
 
 /**
  * {@code geodecoder nightly}: retrains on the manifests that arrived since the last run and
@@ -68,6 +69,6 @@ public final class NightlyRetrainJob extends AbstractJob {
 
   /** Runs with the given jobs and clock (tests). */
   public static Result run(SparkSession spark, NightlyOptions o, JobCatalog jobs, Clock clock) {
-    return new NightlyRun(spark, o, jobs, clock).run();
+    return new NightlyRun(spark, o, jobs.withJobGroup("geodecoder-nightly"), clock).run();
   }
 }

@@ -24,6 +24,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.geodecoder.jobs.cli.JobCatalog;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.nightly.ModelRegistry.Version;
 import org.slf4j.Logger;

@@ -56,7 +56,7 @@ public record TrainOptions(
       OptionSpec.withDefault("output", "demo-output/train", "run directory (any Hadoop URI): checkpoints/, metrics.jsonl, model/, summary.json"),
       OptionSpec.withDefault("preset", "micro", "model preset: " + String.join(", ", SwinConfig.PRESETS)),
       OptionSpec.withDefault("init", "", "model directory to start from (fine-tuning); its classes must match --cells. Empty: random init from --seed"),
-      OptionSpec.withDefault("replicas", "auto", "model replicas = tasks of the barrier stage; auto: the cluster's task slots (largest divisor of --batch-size)"),
+      OptionSpec.withDefault("replicas", "auto", "model replicas = tasks of the barrier stage; auto: the cluster's task slots (largest divisor of --batch-size), 1 in local mode"),
       OptionSpec.withDefault("device", "auto", "auto (the GPU Spark assigns to the task, else CPU), cpu or gpu"),
       OptionSpec.withDefault("batch-size", 512, "global batch, split evenly over the replicas (must be divisible by --replicas)"),
       OptionSpec.withDefault("epochs", 40, "passes over the training split"),

@@ -27,6 +27,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.geodecoder.jobs.cli.AbstractJob;
+import org.geodecoder.jobs.cli.JobCatalog;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionException;

@@ -1,4 +1,4 @@
-package org.geodecoder.jobs.nightly;
+package org.geodecoder.jobs.cli;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,39 +7,37 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.GeoDecoderCli;
-import org.geodecoder.jobs.cli.Job;
-import org.geodecoder.jobs.cli.JobFailedException;
-import org.geodecoder.jobs.cli.OptionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The jobs the nightly run calls, looked up by name when they are needed (not when this class
- * loads): the nightly job compiles and runs its first steps in a build that does not have the
- * train or score job yet, and says clearly which job is missing when a step needs it.
+ * The jobs a composite job (nightly, pipeline) calls, looked up by name when they are needed
+ * (not when this class loads), so that a missing job is named clearly when a step needs it.
  *
- * <p>A job runs in-process on the nightly run's session, with the options a standalone
- * submission would give it: its {@code spark.geodecoder.<job>.*} keys from the session's
- * configuration (a properties file such as conf/paper.properties), overridden by the options
- * the step sets (paths and modes).
+ * <p>A job runs in-process on the caller's session, with the options a standalone submission
+ * would give it: its {@code spark.geodecoder.<job>.*} keys from the session's configuration (a
+ * properties file such as conf/paper.properties), overridden by the options the step sets
+ * (paths and modes).
  */
 public final class JobCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(JobCatalog.class);
   private final Supplier<List<Job>> jobs;
+  private final String jobGroup;
 
-  private JobCatalog(Supplier<List<Job>> jobs) {
+  private JobCatalog(Supplier<List<Job>> jobs, String jobGroup) {
     this.jobs = jobs;
+    this.jobGroup = jobGroup;
   }
 
   /** The jobs registered in {@link GeoDecoderCli#JOBS}, read at each lookup. */
   public static JobCatalog registered() {
-    return new JobCatalog(() -> GeoDecoderCli.JOBS);
+    return new JobCatalog(() -> GeoDecoderCli.JOBS, "geodecoder");
   }
 
   /** A fixed list (tests, or jobs not registered in the launcher). */
   public static JobCatalog of(List<Job> jobs) {
     List<Job> copy = List.copyOf(jobs);
-    return new JobCatalog(() -> copy);
+    return new JobCatalog(() -> copy, "geodecoder");
   }
 
   /** This catalog with some jobs replaced or added (by name). */
@@ -51,7 +49,12 @@ public final class JobCatalog {
         byName.put(j.name(), j);
       }
       return List.copyOf(byName.values());
-    });
+    }, jobGroup);
+  }
+
+  /** This catalog running its jobs under the given Spark job group (shown in the UI). */
+  public JobCatalog withJobGroup(String group) {
+    return new JobCatalog(jobs, group);
   }
 
   public Optional<Job> find(String name) {
@@ -84,7 +87,7 @@ public final class JobCatalog {
       throw new OptionException(description + ": the " + name + " job rejected its options: " + e.getMessage());
     }
     LOG.info("{}: running {} {}", description, name, overrides);
-    spark.sparkContext().setJobGroup("geodecoder-nightly", description, false);
+    spark.sparkContext().setJobGroup(jobGroup, description, false);
     try {
       prepared.run(spark);
     } finally {
@@ -93,7 +96,7 @@ public final class JobCatalog {
   }
 
   /** The job's options from the session's spark.geodecoder.JOB.* keys. */
-  static Map<String, String> configured(SparkSession spark, String job) {
+  public static Map<String, String> configured(SparkSession spark, String job) {
     String prefix = "spark.geodecoder." + job + ".";
     Map<String, String> out = new LinkedHashMap<>();
     scala.jdk.javaapi.CollectionConverters.asJava(spark.conf().getAll()).forEach((k, v) -> {
