@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * runs/RUN/ingest/BATCH/           ingest output (summary.json, rejects/)
  * runs/RUN/partition/              partition output (cells.parquet, labels.parquet, ...)
  * runs/RUN/train/                  train output (model/, checkpoints/, metrics.jsonl, ...)
- * runs/RUN/eval/                   held-out predictions and evaluations (candidate, current)
+ * runs/RUN/eval/TAG-score/         score output on the held-out set (predictions/, rejects/, summary.json)
+ * runs/RUN/eval/TAG/               its evaluation (metrics.json, report); TAG: candidate, current
  * runs/RUN/finished.json           the run's outcome
  * </pre>
  *
@@ -502,15 +503,16 @@ final class NightlyRun {
     if (readJson(marker).isPresent()) {
       return metrics;
     }
-    Path predictions = new Path(evalDir, tag + "-predictions");
-    HadoopFiles.delete(fs, predictions);
+    // The score job's output directory holds predictions/ (Parquet), rejects/ and summary.json.
+    Path scoreOut = new Path(evalDir, tag + "-score");
+    HadoopFiles.delete(fs, scoreOut);
     Map<String, String> score = new LinkedHashMap<>();
     score.put("model", model);
     score.put("input", o.evalInput());
-    score.put("output", predictions.toString());
+    score.put("output", scoreOut.toString());
     jobs.run(spark, "score", score, "nightly " + run + " score " + tag + " on the held-out set");
     Map<String, String> eval = new LinkedHashMap<>();
-    eval.put("predictions", HELDOUT + "=" + predictions);
+    eval.put("predictions", HELDOUT + "=" + new Path(scoreOut, "predictions"));
     eval.put("output", out.toString());
     eval.put("overwrite", "true");
     eval.put("thresholds", evaluateThresholds());

@@ -377,7 +377,8 @@ class NightlyRetrainJobTest {
         }
         StructType schema = new StructType().add("id", DataTypes.StringType).add("lat", DataTypes.DoubleType)
             .add("lon", DataTypes.DoubleType).add("true_lat", DataTypes.DoubleType).add("true_lon", DataTypes.DoubleType);
-        spark.createDataFrame(out, schema).coalesce(1).write().parquet(options.get("output"));
+        // As the real job: predictions/ under the output directory (beside rejects/ and summary.json).
+        spark.createDataFrame(out, schema).coalesce(1).write().parquet(options.get("output") + "/predictions");
       };
     }
   }
