@@ -20,6 +20,7 @@ public final class NightlyOptions {
   public static final String LOCK_TIMEOUT_H = "lock-timeout-h";
   public static final String STOP_AFTER = "stop-after";
   public static final String FORCE = "force";
+  public static final String ABANDON_ACTIVE = "abandon-active";
   public static final String RESCORE_CURRENT = "rescore-current";
 
   public static final String PROMOTE_THRESHOLDS_KM_DEFAULT = "25,200,750,2500";
@@ -38,6 +39,7 @@ public final class NightlyOptions {
       OptionSpec.withDefault(LOCK_TIMEOUT_H, LOCK_TIMEOUT_H_DEFAULT, "a lock whose holder showed no sign of life (heartbeat) for longer is stale and broken"),
       OptionSpec.withDefault(STOP_AFTER, STOP_AFTER_DEFAULT, "stop after this step (none, " + String.join(", ", NightlyRun.STEPS) + "); the next run resumes there"),
       OptionSpec.withDefault(FORCE, false, "train, evaluate and decide even when no new manifest arrived"),
+      OptionSpec.withDefault(ABANDON_ACTIVE, false, "give up the unfinished run (e.g. one whose training diverged: resuming would repeat it) and start a new one; its ingested data stays"),
       OptionSpec.withDefault(RESCORE_CURRENT, false, "score the current model on the held-out set again instead of using its stored metrics (done anyway when the held-out set changed)"));
 
   private final String registry;
@@ -50,6 +52,7 @@ public final class NightlyOptions {
   private final Duration lockTimeout;
   private final String stopAfter;
   private final boolean force;
+  private final boolean abandonActive;
   private final boolean rescoreCurrent;
   private final Map<String, String> resolved;
 
@@ -77,6 +80,7 @@ public final class NightlyOptions {
     stops.addAll(NightlyRun.STEPS);
     stopAfter = r.choice(STOP_AFTER, stops.toArray(String[]::new));
     force = r.bool(FORCE);
+    abandonActive = r.bool(ABANDON_ACTIVE);
     rescoreCurrent = r.bool(RESCORE_CURRENT);
     if (evalInput == null && reaches(NightlyRun.EVALUATE)) {
       throw new OptionException("Missing option " + r.describe(EVAL_INPUT) + " for nightly: the evaluate step scores the"
@@ -139,6 +143,10 @@ public final class NightlyOptions {
 
   public boolean force() {
     return force;
+  }
+
+  public boolean abandonActive() {
+    return abandonActive;
   }
 
   public boolean rescoreCurrent() {

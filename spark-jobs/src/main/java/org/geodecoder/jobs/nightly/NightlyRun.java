@@ -111,6 +111,10 @@ final class NightlyRun {
         RunLock.Holder.thisProcess(clock), clock)) {
       this.lock = l;
       Optional<String> active = activeRun();
+      if (active.isPresent() && o.abandonActive()) {
+        abandon(active.get());
+        active = Optional.empty();
+      }
       if (active.isEmpty() && !o.force() && registry.current().isPresent() && newManifests().isEmpty()) {
         LOG.info("nightly: no new manifest matches {} and the current model is {}: nothing to do",
             o.manifests(), registry.current().get().name());
@@ -198,6 +202,18 @@ final class NightlyRun {
     HadoopFiles.writeAtomically(fs, new Path(dir, "run.json"), json(info));
     HadoopFiles.writeAtomically(fs, new Path(new Path(work, "runs"), "ACTIVE"), id + "\n");
     return id;
+  }
+
+  /** Closes the unfinished run as abandoned (its directory stays for inspection). */
+  private void abandon(String id) {
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("run", id);
+    info.put("status", "abandoned");
+    info.put("finished", clock.instant().toString());
+    info.put("reason", "--abandon-active");
+    HadoopFiles.writeAtomically(fs, new Path(new Path(new Path(work, "runs"), id), "finished.json"), json(info));
+    HadoopFiles.delete(fs, new Path(new Path(work, "runs"), "ACTIVE"));
+    LOG.warn("nightly: run {} abandoned (--abandon-active); a new run starts when there is something to do", id);
   }
 
   private NightlyRetrainJob.Result finish(String status) {

@@ -103,7 +103,7 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
         // Leaving the try closes the sync: the one barrier of the stage, after which every peer is done.
         return List.of(new EpochReport(rank, replica.trainer.step(), rank == 0 ? List.copyOf(stepLines) : List.of(),
             validation, assembler.rejected(), loop.trainedSamples, loop.steps, loop.trainSeconds, loop.syncSeconds,
-            valSeconds, device.toString())).iterator();
+            valSeconds, device.toString(), loop.divergedAtStep)).iterator();
       }
     }
   }
@@ -189,6 +189,7 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
     private final Object lock;
     long trainedSamples;
     long steps;
+    long divergedAtStep = -1;
     double trainSeconds;
     double syncSeconds;
     private final long startedAt = System.nanoTime();
@@ -244,6 +245,16 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
         long t1 = System.nanoTime();
         sync.allReduceSum(vector);
         long t2 = System.nanoTime();
+        if (!allFinite(vector)) {
+          // Every replica holds the same sums, so all stop at this step, before the update:
+          // the weights and the last checkpoint stay finite.
+          divergedAtStep = trainer.step() + 1;
+          if (rank == 0) {
+            LOG.error("train: step {} of epoch {}: the loss or gradient is not finite (NaN/Inf); stopping before the update",
+                divergedAtStep, spec.epoch() + 1);
+          }
+          return null;
+        }
         double lr = trainer.learningRate();
         double norm;
         synchronized (lock) {
@@ -260,6 +271,15 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
         batch.clear();
       }
       return null;
+    }
+
+    /** False when any value is NaN or infinite (a sum is non-finite exactly then, barring overflow, itself a divergence). */
+    static boolean allFinite(float[] vector) {
+      double sum = 0;
+      for (float v : vector) {
+        sum += v;
+      }
+      return Double.isFinite(sum);
     }
 
     /** Forward + backward on the slice; fills the gradient and the loss sums into {@code vector}. */

@@ -137,6 +137,14 @@ public final class TrainJob extends AbstractJob {
             inputs.epoch(spark, o.seed(), epoch, stepsPerEpoch, o.batchSize(), replicas), new EpochTask(spec),
             EpochReport.class).repartition(1).collect();
         EpochSummary summary = EpochSummary.of(reports, epoch, stepsPerEpoch, o.batchSize(), baseline);
+        if (summary.divergedAtStep() >= 0) {
+          run.appendMetrics(summary.stepLines());
+          throw new JobFailedException("Training diverged at step " + summary.divergedAtStep() + " (epoch " + (epoch + 1)
+              + "): the loss or gradient is not finite (NaN/Inf). The update was not applied and no model was published; the"
+              + " latest checkpoint is step " + summary.endStep() + " in " + run.uri() + "/checkpoints. Lower --lr (now "
+              + o.learningRate() + ") or set --clip-norm (now " + o.clipNorm() + "), then start again with --overwrite true"
+              + " (--resume would repeat the same steps).");
+        }
         step = summary.endStep();
         summary.rejected().forEach((k, v) -> rejectedTotal.merge(k, v, Long::sum));
         List<String> lines = new ArrayList<>(summary.stepLines());
@@ -228,7 +236,7 @@ public final class TrainJob extends AbstractJob {
 
   /** Per-epoch results merged from the replicas' reports. */
   record EpochSummary(int epoch, long endStep, List<String> stepLines, Map<String, Object> validation,
-      TreeMap<String, Long> rejected, long samplesSeen, double trainSeconds, double syncSeconds) {
+      TreeMap<String, Long> rejected, long samplesSeen, double trainSeconds, double syncSeconds, long divergedAtStep) {
 
     static EpochSummary of(List<EpochReport> reports, int epoch, long stepsPerEpoch, int batchSize, double[] baseline) {
       EvaluationAccumulator acc = EvaluationAccumulator.create(0);
@@ -238,7 +246,9 @@ public final class TrainJob extends AbstractJob {
       long seen = 0;
       double train = 0;
       double sync = 0;
+      long diverged = -1;
       for (EpochReport r : reports) {
+        diverged = Math.max(diverged, r.divergedAtStep());
         acc.merge(r.validation());
         r.rejected().forEach((k, v) -> rejected.merge(k, v, Long::sum));
         if (r.rank() == 0) {
@@ -269,7 +279,7 @@ public final class TrainJob extends AbstractJob {
           val.put("baseline_majority_acc_h1", baseline[1]);
         }
       }
-      return new EpochSummary(epoch, end, lines, val, rejected, seen, train, sync);
+      return new EpochSummary(epoch, end, lines, val, rejected, seen, train, sync, diverged);
     }
 
     String line(double seconds) {

@@ -144,6 +144,30 @@ class TrainJobTest {
   }
 
   @Test
+  void aDivergingRunStopsBeforeTheNonFiniteUpdateAndPublishesNoModel() throws IOException {
+    Path run = dir.resolve("diverge");
+    JobFailedException e = assertThrows(JobFailedException.class,
+        () -> train(data.options(run, "lr", "100", "max-steps", "20", "checkpoint-every", "1")));
+    assertTrue(e.getMessage().startsWith("Training diverged at step "), e.getMessage());
+    assertTrue(e.getMessage().contains("Lower --lr (now 100.0) or set --clip-norm (now 0.0)"), e.getMessage());
+    long diverged = Long.parseLong(e.getMessage().substring("Training diverged at step ".length()).split(" ")[0]);
+    assertTrue(diverged > 1 && diverged <= 20, e.getMessage());
+    assertFalse(Files.exists(run.resolve("model")), "no model is published");
+    // The steps before are logged, the diverged one is not; the last checkpoint is finite.
+    List<String> steps = Files.readAllLines(run.resolve("metrics.jsonl"));
+    assertEquals(diverged - 1, steps.size());
+    CheckpointStore store = new CheckpointStore(run.toUri().toString(), spark.sparkContext().hadoopConfiguration());
+    CheckpointStore.Ref last = store.latest().orElseThrow();
+    assertEquals(diverged - 1, last.step());
+    Path model = run.resolve(String.format("checkpoints/step-%010d/model", diverged - 1));
+    try (var m = org.geodecoder.model.GeoModel.load(model, ai.djl.Device.cpu())) {
+      for (float v : m.flatParameters()) {
+        assertTrue(Float.isFinite(v), "finite weights in " + model);
+      }
+    }
+  }
+
+  @Test
   void validationAccuraciesAndCheckpointsAreWrittenPerEpoch() throws IOException {
     Path run = dir.resolve("epochs");
     Path shards = dir.resolve("small/shards");
