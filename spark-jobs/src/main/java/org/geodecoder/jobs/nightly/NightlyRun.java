@@ -488,7 +488,8 @@ final class NightlyRun {
   private Map<String, Object> evaluate() {
     JsonNode t = marker(TRAIN).orElseThrow();
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("candidate_metrics", scoreAndEvaluate("candidate", t.path("model").asText()).toString());
+    m.put("candidate_metrics", scoreAndEvaluate("candidate", t.path("model").asText(),
+        new Path(new Path(runDir, "partition"), "cells.parquet").toString()).toString());
     Optional<Version> current = registry.current();
     if (current.isEmpty()) {
       m.put("current_version", null);
@@ -500,7 +501,8 @@ final class NightlyRun {
       if (o.rescoreCurrent() || !sameSet || !HadoopFiles.exists(registry.fileSystem(), registry.metricsFile(v))) {
         LOG.info("nightly {}: scoring {} on the held-out set again ({})", run, v.name(),
             o.rescoreCurrent() ? "--rescore-current" : !sameSet ? "its metrics are for " + v.evalInput() : "no stored metrics");
-        m.put("current_metrics", scoreAndEvaluate("current", registry.modelDir(v).toString()).toString());
+        m.put("current_metrics", scoreAndEvaluate("current", registry.modelDir(v).toString(),
+            HadoopFiles.exists(registry.fileSystem(), registry.cellsDir(v)) ? registry.cellsDir(v).toString() : "").toString());
         m.put("current_source", "rescored");
       } else {
         m.put("current_metrics", registry.metricsFile(v).toString());
@@ -510,8 +512,13 @@ final class NightlyRun {
     return m;
   }
 
-  /** Scores a model on the held-out set and evaluates it; returns the metrics.json path. */
-  private Path scoreAndEvaluate(String tag, String model) {
+  /**
+   * Scores a model on the held-out set and evaluates it; returns the metrics.json path.
+   *
+   * @param cells the model's own cells table (its model.json names the training run's copy,
+   *     which may be gone from the work directory by now)
+   */
+  private Path scoreAndEvaluate(String tag, String model, String cells) {
     Path evalDir = new Path(runDir, "eval");
     Path marker = new Path(new Path(new Path(runDir, "steps"), "evaluate"), tag + ".json");
     Path out = new Path(evalDir, tag);
@@ -524,6 +531,7 @@ final class NightlyRun {
     HadoopFiles.delete(fs, scoreOut);
     Map<String, String> score = new LinkedHashMap<>();
     score.put("model", model);
+    score.put("cells", cells);
     score.put("input", o.evalInput());
     score.put("output", scoreOut.toString());
     jobs.run(spark, "score", score, "nightly " + run + " score " + tag + " on the held-out set");

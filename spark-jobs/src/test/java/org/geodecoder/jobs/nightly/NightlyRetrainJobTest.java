@@ -349,7 +349,7 @@ class NightlyRetrainJobTest {
    */
   static final class FakeScoreJob extends AbstractJob {
     FakeScoreJob() {
-      super("score", "stand-in", Stream.of("model", "input", "output", "device", "batch-size", "top-k", "tencrop")
+      super("score", "stand-in", Stream.of("model", "cells", "input", "output", "device", "batch-size", "top-k", "tencrop")
           .map(n -> OptionSpec.withDefault(n, "", n)).toList());
     }
 

@@ -288,6 +288,10 @@ class NightlyWithRealJobsTest {
     NightlyRetrainJob.Result n3 = withTrainConf(Map.of("epochs", "2", "max-steps", "0"), () -> night(reg));
     Path run3 = reg.resolve("work/runs").resolve(n3.run());
     Map<Integer, Double> acc3 = accuracy(run3.resolve("eval/candidate/metrics.json"));
+    // Scored with the run's own cells table: every prediction names one of the three cells.
+    List<String> predictedCells = spark.read().parquet(run3.resolve("eval/candidate-score/predictions").toString())
+        .select("cell_id").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertTrue(!predictedCells.isEmpty() && CELLS.containsAll(predictedCells), predictedCells.toString());
     log(t0, "night 3: candidate " + acc3 + ": " + n3.status() + " (" + n3.reason() + ")");
     JsonNode p3 = json(run3.resolve("steps/partition.json"));
     assertEquals("fine-tune", p3.get("mode").asText());
