@@ -15,6 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 WORK="${GEODECODER_CLUSTER_DIR:-$GEODECODER_ROOT/work/local-cluster}"
 START_TIMEOUT_S=90
 export SPARK_LOCAL_IP=127.0.0.1 # loopback only, whatever the machine's other interfaces
+export MKL_CBWR="${MKL_CBWR:-AUTO}" # executors inherit it: reproducible MKL results in libtorch
 
 is_running() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
