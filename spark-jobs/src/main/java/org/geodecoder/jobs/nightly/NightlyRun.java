@@ -121,7 +121,7 @@ final class NightlyRun {
         return new NightlyRetrainJob.Result(null, "no-new-data", List.of(), List.of(), null, null, null);
       }
       run = active.orElseGet(this::startRun);
-      runDir = new Path(new Path(work, "runs"), run);
+      runDir = new Path(runsDir(), run);
       LOG.info("nightly: {} run {} in {}", active.isPresent() ? "resuming" : "starting", run, runDir);
       for (String step : STEPS) {
         lock.verify();
@@ -174,11 +174,22 @@ final class NightlyRun {
 
   // ---- runs and markers
 
+  private Path runsDir() {
+    return new Path(work, "runs");
+  }
+
+  private Path activePointer() {
+    return new Path(runsDir(), "ACTIVE");
+  }
+
+  private Path finishedFile(String id) {
+    return new Path(new Path(runsDir(), id), "finished.json");
+  }
+
   private Optional<String> activeRun() {
-    Path pointer = new Path(new Path(work, "runs"), "ACTIVE");
-    Optional<String> id = HadoopFiles.read(fs, pointer).map(String::trim).filter(s -> !s.isEmpty());
-    if (id.isPresent() && HadoopFiles.exists(fs, new Path(new Path(new Path(work, "runs"), id.get()), "finished.json"))) {
-      HadoopFiles.delete(fs, pointer); // finished, killed before clearing the pointer
+    Optional<String> id = HadoopFiles.read(fs, activePointer()).map(String::trim).filter(s -> !s.isEmpty());
+    if (id.isPresent() && HadoopFiles.exists(fs, finishedFile(id.get()))) {
+      HadoopFiles.delete(fs, activePointer()); // finished, killed before clearing the pointer
       return Optional.empty();
     }
     return id;
@@ -186,33 +197,39 @@ final class NightlyRun {
 
   private String startRun() {
     int max = 0;
-    for (FileStatus s : HadoopFiles.list(fs, new Path(work, "runs"))) {
+    for (FileStatus s : HadoopFiles.list(fs, runsDir())) {
       Matcher m = RUN_ID.matcher(s.getPath().getName());
       if (m.matches()) {
         max = Math.max(max, Integer.parseInt(m.group(1)));
       }
     }
     String id = String.format("run-%04d-%s", max + 1, RUN_TIME.format(clock.instant()));
-    Path dir = new Path(new Path(work, "runs"), id);
+    Path dir = new Path(runsDir(), id);
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("run", id);
     info.put("started", clock.instant().toString());
     info.put("host", lock.holder().host());
     info.put("options", o.resolved());
     HadoopFiles.writeAtomically(fs, new Path(dir, "run.json"), json(info));
-    HadoopFiles.writeAtomically(fs, new Path(new Path(work, "runs"), "ACTIVE"), id + "\n");
+    HadoopFiles.writeAtomically(fs, activePointer(), id + "\n");
     return id;
+  }
+
+  /** Writes the run's finished.json, then clears the active pointer (in that order: see activeRun). */
+  private void close(String id, String status, String version, String reason) {
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("run", id);
+    info.put("status", status);
+    info.put("finished", clock.instant().toString());
+    info.put("version", version);
+    info.put("reason", reason);
+    HadoopFiles.writeAtomically(fs, finishedFile(id), json(info));
+    HadoopFiles.delete(fs, activePointer());
   }
 
   /** Closes the unfinished run as abandoned (its directory stays for inspection). */
   private void abandon(String id) {
-    Map<String, Object> info = new LinkedHashMap<>();
-    info.put("run", id);
-    info.put("status", "abandoned");
-    info.put("finished", clock.instant().toString());
-    info.put("reason", "--abandon-active");
-    HadoopFiles.writeAtomically(fs, new Path(new Path(new Path(work, "runs"), id), "finished.json"), json(info));
-    HadoopFiles.delete(fs, new Path(new Path(work, "runs"), "ACTIVE"));
+    close(id, "abandoned", null, "--abandon-active");
     LOG.warn("nightly: run {} abandoned (--abandon-active); a new run starts when there is something to do", id);
   }
 
@@ -220,14 +237,7 @@ final class NightlyRun {
     Optional<JsonNode> p = marker(PROMOTE);
     String version = p.map(n -> n.path("version").isNull() ? null : n.path("version").asText(null)).orElse(null);
     String reason = p.map(n -> n.path("reason").asText()).orElse(null);
-    Map<String, Object> info = new LinkedHashMap<>();
-    info.put("run", run);
-    info.put("status", status);
-    info.put("finished", clock.instant().toString());
-    info.put("version", version);
-    info.put("reason", reason);
-    HadoopFiles.writeAtomically(fs, new Path(runDir, "finished.json"), json(info));
-    HadoopFiles.delete(fs, new Path(new Path(work, "runs"), "ACTIVE"));
+    close(run, status, version, reason);
     LOG.info("nightly {}: finished: {}{}", run, status, reason == null ? "" : " (" + reason + ")");
     return new NightlyRetrainJob.Result(run, status, stepsRun, stepsSkipped, p.isPresent() ? status : null, version, reason);
   }
