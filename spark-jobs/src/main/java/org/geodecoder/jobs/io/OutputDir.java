@@ -53,6 +53,25 @@ public final class OutputDir {
     }
   }
 
+  /**
+   * Opens a directory whose children several jobs write (e.g. the pipeline's): created when
+   * missing, never emptied.
+   *
+   * @param option the option that named this path, for the error message
+   */
+  public static OutputDir open(SparkSession spark, String uri, String option) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    try {
+      Path path = new Path(uri);
+      FileSystem fs = path.getFileSystem(conf);
+      Path qualified = fs.makeQualified(path);
+      fs.mkdirs(qualified);
+      return new OutputDir(qualified, conf);
+    } catch (IOException e) {
+      throw new JobFailedException("Cannot create output " + uri + " (" + option + "): " + e.getMessage(), e);
+    }
+  }
+
   public Path root() {
     return root;
   }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.GeoDecoderCli;
@@ -68,7 +67,7 @@ public final class PipelineJob extends AbstractJob {
     private final PipelineOptions o;
     private final JobCatalog jobs;
     private final Configuration hadoop;
-    private final Path root;
+    private final OutputDir out;
     private final PhaseTimer timer = new PhaseTimer();
 
     Run(SparkSession spark, PipelineOptions o, JobCatalog jobs) {
@@ -76,24 +75,17 @@ public final class PipelineJob extends AbstractJob {
       this.o = o;
       this.jobs = jobs;
       this.hadoop = spark.sparkContext().hadoopConfiguration();
-      try {
-        Path p = new Path(o.output());
-        FileSystem fs = p.getFileSystem(hadoop);
-        this.root = fs.makeQualified(p);
-        fs.mkdirs(root);
-      } catch (IOException e) {
-        throw new JobFailedException("Cannot create the pipeline output " + o.output() + " (--output): " + e.getMessage(), e);
-      }
+      this.out = OutputDir.open(spark, o.output(), "--output");
     }
 
     private String dir(String name) {
-      return new Path(root, name).toString();
+      return out.child(name);
     }
 
     Result run() {
       long t0 = System.nanoTime();
       Stage from = Stage.of(o.from());
-      LOG.info("pipeline: stages {} from '{}' into {}; options {}", Stage.ids(), from.id(), root, o.resolved());
+      LOG.info("pipeline: stages {} from '{}' into {}; options {}", Stage.ids(), from.id(), out.root(), o.resolved());
       requireOutputsBefore(from);
       for (Stage s : Stage.values()) {
         if (s.ordinal() < from.ordinal()) {
@@ -237,35 +229,37 @@ public final class PipelineJob extends AbstractJob {
       List<String> verdicts = comparisons.stream().map(c -> String.format(Locale.ROOT, "%-8s the model %s %s (%s)", c.split(),
           c.modelWins() ? "beats" : "does NOT beat", c.baseline().replace("baseline: ", ""), c.detail())).toList();
       String report = dir("evaluate/report.md");
+      String tableText = table.format();
+      List<Map<String, Object>> rows = table.lines().stream().map(AccuracyTable.Line::toMap).toList();
       StringBuilder text = new StringBuilder();
       text.append(String.format(Locale.ROOT, "%npipeline: finished in %.1f s (%s)%n%n", totalSeconds, stageTimes()));
       text.append("Accuracy (share of images within each distance of the true location)\n");
-      text.append(table.format()).append('\n');
+      text.append(tableText).append('\n');
       verdicts.forEach(v -> text.append(v).append('\n'));
       text.append('\n').append("Report: ").append(report).append('\n');
       text.append("Plots:  ").append(dir("evaluate")).append("/*.png (accuracy curve, error histogram, error maps)\n");
-      text.append("Stages: ").append(root).append("/{synth,ingest,partition,train,score,evaluate} (each also runnable alone)\n");
+      text.append("Stages: ").append(out.root()).append("/{synth,ingest,partition,train,score,evaluate} (each also runnable alone)\n");
       // The table is the command's answer: standard output, whatever the log level.
       System.out.print(text);
       System.out.flush();
 
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("job", NAME);
-      summary.put("output", root.toString());
+      summary.put("output", out.root().toString());
       summary.put("from", o.from());
       summary.put("total_seconds", Math.round(totalSeconds * 100) / 100.0);
       summary.put("stage_seconds", timer.seconds());
-      summary.put("table", table.lines().stream().map(AccuracyTable.Line::toMap).toList());
+      summary.put("table", rows);
       summary.put("model_beats_baselines", beats);
       summary.put("comparisons", verdicts);
       summary.put("report", report);
       summary.put("options", o.resolved());
-      writeSummary(summary);
+      out.writeJson(SUMMARY, summary);
       if (!beats) {
         LOG.warn("pipeline: the model does not beat every baseline; see {}", report);
       }
-      return new Result(root.toString(), timer.seconds(), totalSeconds,
-          new AccuracyTableView(table.format(), table.lines().stream().map(AccuracyTable.Line::toMap).toList(), verdicts),
+      return new Result(out.root().toString(), timer.seconds(), totalSeconds,
+          new AccuracyTableView(tableText, rows, verdicts),
           beats, report);
     }
 
@@ -273,16 +267,6 @@ public final class PipelineJob extends AbstractJob {
       List<String> parts = new ArrayList<>();
       timer.seconds().forEach((k, v) -> parts.add(k + " " + String.format(Locale.ROOT, "%.0f s", v)));
       return String.join(", ", parts);
-    }
-
-    private void writeSummary(Map<String, Object> summary) {
-      Path p = new Path(root, SUMMARY);
-      try (var out = p.getFileSystem(hadoop).create(p, true)) {
-        out.write(new com.fasterxml.jackson.databind.ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary));
-      } catch (IOException e) {
-        throw new JobFailedException("Cannot write " + p + ": " + e.getMessage(), e);
-      }
     }
   }
 }
