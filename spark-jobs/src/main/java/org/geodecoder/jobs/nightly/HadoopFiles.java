@@ -96,9 +96,7 @@ final class HadoopFiles {
     try {
       if (isLocal(fs)) {
         java.nio.file.Path target = local(fs, p);
-        Files.createDirectories(target.getParent());
-        java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        Files.write(tmp, bytes);
+        java.nio.file.Path tmp = writeLocalTemp(target, bytes);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(target.resolveSibling("." + target.getFileName() + ".crc"));
         return;
@@ -130,9 +128,7 @@ final class HadoopFiles {
     try {
       if (isLocal(fs)) {
         java.nio.file.Path target = local(fs, p);
-        Files.createDirectories(target.getParent());
-        java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        Files.write(tmp, bytes);
+        java.nio.file.Path tmp = writeLocalTemp(target, bytes);
         try {
           Files.createLink(target, tmp); // atomic, fails if target exists, content already complete
           return true;
@@ -170,6 +166,14 @@ final class HadoopFiles {
       }
       throw new UncheckedIOException("Cannot create " + p, e);
     }
+  }
+
+  /** The complete content in a hidden temporary file beside {@code target} (which it creates the directory of). */
+  private static java.nio.file.Path writeLocalTemp(java.nio.file.Path target, byte[] bytes) throws IOException {
+    Files.createDirectories(target.getParent());
+    java.nio.file.Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    Files.write(tmp, bytes);
+    return tmp;
   }
 
   /** Deletes a file or directory tree; no error when it does not exist. */
