@@ -69,6 +69,10 @@ public final class PartitionJob extends AbstractJob {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionJob.class);
 
   static final String REASON = LocationRows.REASON;
+  /** Staged column: the row takes part in fitting the cells. */
+  private static final String FIT = "fit";
+  /** Staged column: the row's split (null without --fit-split), for the error message. */
+  private static final String SPLIT = "fit_split_value";
 
   public PartitionJob() {
     super(NAME, "Compute the adaptive S2 cell hierarchies (classes) and per-image labels", PartitionOptions.SPECS);
@@ -109,11 +113,12 @@ public final class PartitionJob extends AbstractJob {
 
     jsc.setJobDescription("partition: read and validate " + input);
     // The one pass over the input: every later step reads this cache.
-    Dataset<Row> staged = LocationRows.stage(raw, idCol, latCol, lonCol).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> staged = markFitRows(LocationRows.stage(raw, idCol, latCol, lonCol), raw, o, input)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> classified = null;
     try {
       jsc.setJobDescription("partition: find duplicate ids");
-      classified = LocationRows.classify(staged).persist(StorageLevel.MEMORY_AND_DISK());
+      classified = LocationRows.classify(staged, FIT, SPLIT).persist(StorageLevel.MEMORY_AND_DISK());
       return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start, phases);
     } finally {
       staged.unpersist();
@@ -121,6 +126,20 @@ public final class PartitionJob extends AbstractJob {
         classified.unpersist();
       }
     }
+  }
+
+  /** Adds {@link #FIT}: whether a row takes part in fitting the cells (all rows without --fit-split). */
+  private static Dataset<Row> markFitRows(Dataset<Row> staged, Dataset<Row> raw, PartitionOptions o, String input) {
+    if (o.fitSplit() == null) {
+      return staged.withColumn(FIT, lit(true)).withColumn(SPLIT, lit(null).cast("string"));
+    }
+    if (!Arrays.asList(raw.columns()).contains(PartitionOptions.SPLIT_COLUMN)) {
+      throw new JobFailedException("--" + PartitionOptions.FIT_SPLIT + " " + o.fitSplit() + " needs a '"
+          + PartitionOptions.SPLIT_COLUMN + "' column in " + input + ", which has " + Arrays.toString(raw.columns())
+          + " (ingest's shards have one)");
+    }
+    Column split = col("rejected." + LocationRows.quote(PartitionOptions.SPLIT_COLUMN)).cast("string");
+    return staged.withColumn(SPLIT, split).withColumn(FIT, when(split.equalTo(o.fitSplit()), lit(true)).otherwise(lit(false)));
   }
 
   private static Result runOnClassified(SparkSession spark, JavaSparkContext jsc, PartitionOptions o, OutputDir out,
@@ -157,12 +176,27 @@ public final class PartitionJob extends AbstractJob {
       throw new JobFailedException(rejectMessage(input, read, rejected, rejects, swappable, o, latCol, lonCol, out));
     }
 
-    // Valid locations as one sorted leaf array per partition: the data of the level walk.
+    // Every valid row gets labels; only the fit rows (all, or those of --fit-split) shape the cells.
     Dataset<Row> locations = classified.filter(col(REASON).isNull()).select("id", "lat_d", "lon_d");
+    Dataset<Row> fitLocations = locations;
+    long fitted = valid;
+    if (o.fitSplit() != null) {
+      fitLocations = classified.filter(col(REASON).isNull().and(col(FIT))).select("id", "lat_d", "lon_d");
+      jsc.setJobDescription("partition: count the rows of split " + o.fitSplit());
+      fitted = fitLocations.count();
+      if (fitted == 0) {
+        throw new JobFailedException("No valid row of " + input + " has " + PartitionOptions.SPLIT_COLUMN + " = '"
+            + o.fitSplit() + "' (--" + PartitionOptions.FIT_SPLIT + "), so there is nothing to fit the cells on; "
+            + "the valid rows' splits are " + splitsOf(classified));
+      }
+      LOG.info("Fitting the cells on the {} valid rows of split '{}'; all {} valid rows get labels", fitted, o.fitSplit(), valid);
+    }
+
+    // Fit locations as one sorted leaf array per partition: the data of the level walk.
     // One sorted array per task slot: each level scan is then a handful of linear passes.
     int slots = Math.max(1, jsc.defaultParallelism());
-    int partitions = (int) Math.max(slots, Math.min(locations.rdd().getNumPartitions(), valid / 4_000_000 + 1));
-    JavaRDD<long[]> leaves = locations.javaRDD().coalesce(partitions).mapPartitions(rows -> {
+    int partitions = (int) Math.max(slots, Math.min(fitLocations.rdd().getNumPartitions(), fitted / 4_000_000 + 1));
+    JavaRDD<long[]> leaves = fitLocations.javaRDD().coalesce(partitions).mapPartitions(rows -> {
       long[] buf = new long[1024];
       int n = 0;
       while (rows.hasNext()) {
@@ -187,7 +221,7 @@ public final class PartitionJob extends AbstractJob {
       for (int h = 0; h < classCounts.length; h++) {
         classCounts[h] = partitioning.classes(h);
       }
-      CellStatistics stats = locations.javaRDD().mapPartitions(rows -> {
+      CellStatistics stats = fitLocations.javaRDD().mapPartitions(rows -> {
         CellStatistics s = new CellStatistics(classCounts);
         int[] labels = new int[classCounts.length];
         while (rows.hasNext()) {
@@ -218,18 +252,30 @@ public final class PartitionJob extends AbstractJob {
       }
       Map<String, Object> summary = summary(o, input, read, valid, rejects, vocabulary, start);
       summary.put("status", "ok");
+      summary.put("fit_split", o.fitSplit() == null ? "all" : o.fitSplit());
+      summary.put("rows_fitted", fitted);
       summary.put("level_scans", counter.levelsCounted());
       summary.put("phase_seconds", phases.seconds());
       out.writeJson("summary.json", summary);
       double wall = (System.nanoTime() - start) / 1e9;
       for (int h = 0; h < kept.length; h++) {
-        LOG.info("Hierarchy {} (tmax {}): {} classes, {} of {} images kept", h + 1, o.params().tmax(h), classCounts[h], kept[h], valid);
+        LOG.info("Hierarchy {} (tmax {}): {} classes, {} of {} fit images kept", h + 1, o.params().tmax(h), classCounts[h], kept[h], fitted);
       }
       LOG.info("partition: done in {} s; output in {}", String.format("%.1f", wall), out.root());
       return new Result(read, valid, rejects, classCounts, kept, wall);
     } finally {
       leaves.unpersist();
     }
+  }
+
+  /** The split values of the valid rows (error path only: one more pass). */
+  private static List<String> splitsOf(Dataset<Row> classified) {
+    List<String> splits = new ArrayList<>();
+    for (Row r : classified.filter(col(REASON).isNull()).select(col(SPLIT)).distinct().limit(20).collectAsList()) {
+      splits.add(r.isNullAt(0) ? "null" : "'" + r.get(0) + "'");
+    }
+    splits.sort(null);
+    return splits;
   }
 
   private static void writeLabels(SparkSession spark, Dataset<Row> locations, Broadcast<LeafLabeler> labeler,

@@ -24,6 +24,9 @@ public final class PartitionOptions {
   public static final String OVERWRITE = "overwrite";
   public static final String SAMPLE_SIZE = "sample-size";
   public static final String SEED = "seed";
+  public static final String FIT_SPLIT = "fit-split";
+  /** The column {@link #FIT_SPLIT} reads: the one ingest writes into its shards. */
+  public static final String SPLIT_COLUMN = "split";
 
   public static final String OUTPUT_DEFAULT = "demo-output/partition";
   public static final double MAX_REJECT_FRACTION_DEFAULT = 0.01;
@@ -46,7 +49,8 @@ public final class PartitionOptions {
       OptionSpec.withDefault(MAX_REJECT_FRACTION, MAX_REJECT_FRACTION_DEFAULT, "fail when more than this fraction of rows is rejected"),
       OptionSpec.withDefault(OVERWRITE, false, "replace an existing output directory"),
       OptionSpec.withDefault(SAMPLE_SIZE, SAMPLE_SIZE_DEFAULT, "points to generate when no --input is given"),
-      OptionSpec.withDefault(SEED, 42, "seed of the generated sample"));
+      OptionSpec.withDefault(SEED, 42, "seed of the generated sample"),
+      OptionSpec.withDefault(FIT_SPLIT, "", "fit the cells on the rows whose '" + SPLIT_COLUMN + "' column has this value (e.g. train), so that held-out images do not shape the classes; every valid row still gets labels; empty: fit on all rows"));
 
   private final String input;
   private final String output;
@@ -59,6 +63,7 @@ public final class PartitionOptions {
   private final boolean overwrite;
   private final long sampleSize;
   private final long seed;
+  private final String fitSplit;
   private final Map<String, String> resolved;
 
   private PartitionOptions(JobOptionsReader r) {
@@ -101,6 +106,11 @@ public final class PartitionOptions {
     overwrite = r.bool(OVERWRITE);
     sampleSize = r.longValue(SAMPLE_SIZE, 1);
     seed = r.longValue(SEED, Long.MIN_VALUE);
+    String fit = r.string(FIT_SPLIT);
+    fitSplit = fit == null || fit.isBlank() ? null : fit.trim();
+    if (fitSplit != null && input == null) {
+      throw r.bad(FIT_SPLIT, fitSplit, "the generated sample (no --" + INPUT + ") has no '" + SPLIT_COLUMN + "' column");
+    }
     resolved = r.resolved();
   }
 
@@ -153,6 +163,11 @@ public final class PartitionOptions {
 
   public long seed() {
     return seed;
+  }
+
+  /** The split whose rows the cells are fitted on, or null for all rows. */
+  public String fitSplit() {
+    return fitSplit;
   }
 
   public Map<String, String> resolved() {

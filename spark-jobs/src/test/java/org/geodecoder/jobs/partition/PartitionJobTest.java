@@ -117,6 +117,69 @@ class PartitionJobTest {
   }
 
   @Test
+  void fitSplitFitsTheCellsOnThatSplitAloneAndLabelsEveryRow() throws Exception {
+    double[][] p = TestData.points(N, 12);
+    // Every fifth image is held out; the cells must be those of the other four fifths alone.
+    List<String> lines = new java.util.ArrayList<>(List.of("id,lat,lon,split"));
+    int train = 0;
+    for (int i = 0; i < N; i++) {
+      boolean held = i % 5 == 0;
+      train += held ? 0 : 1;
+      lines.add("img" + i + ".jpg," + p[0][i] + "," + p[1][i] + "," + (held ? "val" : "train"));
+    }
+    double[][] trainPoints = new double[2][train];
+    for (int i = 0, k = 0; i < N; i++) {
+      if (i % 5 != 0) {
+        trainPoints[0][k] = p[0][i];
+        trainPoints[1][k++] = p[1][i];
+      }
+    }
+    Path input = Files.createDirectories(tmp.resolve("in")).resolve("split.csv");
+    Files.write(input, lines);
+    Path noSplit = TestData.writeCsv(tmp.resolve("in/nosplit.csv"), p, TestData.identity(N), List.of());
+
+    SparkSession spark = session("local[2]");
+    try {
+      PartitionJob.Result r = PartitionJob.run(spark, options(input, tmp.resolve("fit"), "fit-split", "train"));
+      assertEquals(N, r.rowsValid());
+      CellVocabulary expected = Partitioners.inMemory(trainPoints[0], trainPoints[1], PartitionParams.of(TMIN, new long[] {3000, 1000, 400, 150}));
+      boolean anyDiffers = false;
+      PartitionJob.run(spark, options(input, tmp.resolve("all")));
+      for (int h = 1; h <= 4; h++) {
+        String fitted = Files.readString(tmp.resolve("fit/cells_h" + h + ".csv"));
+        assertEquals(expected.toGeoEstimationCsv(h - 1), fitted, "cells of the train split alone, h" + h);
+        anyDiffers |= !fitted.equals(Files.readString(tmp.resolve("all/cells_h" + h + ".csv")));
+      }
+      assertTrue(anyDiffers, "the held-out fifth should move some cell boundaries");
+
+      // Both splits are labelled, by the train split's cells.
+      LeafLabeler labeler = expected.labeler();
+      List<Row> labels = spark.read().parquet(tmp.resolve("fit/labels.parquet").toString()).collectAsList();
+      assertEquals(N, labels.size());
+      for (Row row : labels) {
+        int i = Integer.parseInt(row.getString(0).replace("img", "").replace(".jpg", ""));
+        for (int h = 0; h < 4; h++) {
+          assertEquals(labeler.label(h, CellIds.leafOf(p[0][i], p[1][i])), row.getInt(h + 1), row.toString());
+        }
+      }
+      JsonNode summary = new ObjectMapper().readTree(tmp.resolve("fit/summary.json").toFile());
+      assertEquals("train", summary.get("fit_split").asText());
+      assertEquals(train, summary.get("rows_fitted").asLong());
+
+      JobFailedException e = assertThrows(JobFailedException.class,
+          () -> PartitionJob.run(spark, options(input, tmp.resolve("none"), "fit-split", "test")));
+      assertEquals("No valid row of " + input + " has split = 'test' (--fit-split), so there is nothing to fit the cells on; "
+          + "the valid rows' splits are ['train', 'val']", e.getMessage());
+      e = assertThrows(JobFailedException.class,
+          () -> PartitionJob.run(spark, options(noSplit, tmp.resolve("nocol"), "fit-split", "train")));
+      assertEquals("--fit-split train needs a 'split' column in " + noSplit + ", which has [IMG_ID, AUTHOR, LAT, LON] "
+          + "(ingest's shards have one)", e.getMessage());
+    } finally {
+      spark.stop();
+    }
+  }
+
+  @Test
   void badRowsAreRejectedWithReasonsAndCounted() throws Exception {
     double[][] p = TestData.points(5000, 3);
     List<String> bad = List.of(
