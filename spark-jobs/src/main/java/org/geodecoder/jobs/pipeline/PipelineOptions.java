@@ -29,10 +29,10 @@ public record PipelineOptions(String output, String from, long count, long unifo
       OptionSpec.withDefault("tmin", 5, "partition: cells with at most this many images are dropped"),
       OptionSpec.withDefault("tmax", "400,150,60", "partition: one hierarchy per value; cells above it are split"),
       OptionSpec.withDefault("preset", "micro", "model preset (micro trains on a CPU in minutes)"),
-      OptionSpec.withDefault("epochs", 6, "training epochs"),
+      OptionSpec.withDefault("epochs", 8, "training epochs"),
       OptionSpec.withDefault("batch-size", 32, "global training batch"),
       OptionSpec.withDefault("lr", 0.02, "SGD learning rate"),
-      OptionSpec.withDefault("milestones", "4,5", "epochs at which the learning rate halves"),
+      OptionSpec.withDefault("milestones", "6,7", "epochs at which the learning rate halves"),
       OptionSpec.withDefault("replicas", "auto", "training replicas (auto: the cluster's task slots, 1 in local mode)"),
       OptionSpec.withDefault("overwrite", true, "replace the outputs of the stages that run (only their own directories under --output)"));
 
