@@ -117,12 +117,13 @@ class PipelineJobTest {
     assertEquals(h1, correct / (double) n, 1e-12, "accuracy over " + n + " images");
     // Not a fixed ratio: the held-out photographers cluster, so the majority class's share of
     // them moves with the split (0.09 to 0.14 measured). Instead: a model that only ever named
-    // the majority class would get this many right with probability below 1e-6 (one-sided
-    // binomial test), which here needs about 0.26. Measured with the defaults (8 epochs, 3,760
-    // images): 0.33 vs 0.14, p ~ 1e-13; with training seeds 1, 2, 3: 0.37, 0.34, 0.33. The old
-    // 6-epoch defaults gave 0.19-0.29 over five seeds: too close to call, hence 8 epochs.
+    // the majority class would get this many right with probability below 1e-4 (one-sided
+    // binomial test), which here needs about 0.235 (1.7x the majority). Measured with the
+    // defaults (8 epochs, 3,760 images): 0.33 vs 0.14, p ~ 1e-13; with training seeds 1, 2, 3, 5:
+    // 0.37, 0.34, 0.33, 0.28 (mean 0.33, sd 0.03: the bound is 3 sd below). The old 6-epoch
+    // defaults gave 0.19-0.29 over five seeds, and 0.21 vs 0.09 on a CI machine.
     double p = binomialUpperTail(n, correct, majority);
-    assertTrue(majority > 0.02 && h1 > majority && p < 1e-6,
+    assertTrue(majority > 0.02 && h1 > majority && p < 1e-4,
         "class accuracy at hierarchy 1: " + h1 + " (" + correct + " of " + n + ") vs majority " + majority + ", p = " + p);
   }
 
