@@ -64,9 +64,13 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * With this little training the model mostly learns which of the three places are common in
  * what it was trained on; the drops are chosen so that this alone separates the models by wide
- * margins (measured within 2500 km: v0001 27%, the model taught by the broken export 17%, the
- * better one 61%, vs a 1-point margin). Training on the CPU with fixed seeds is deterministic; the test asserts the
- * accuracy comparisons its claims rest on, not just the decisions.
+ * margins (measured within 2500 km on 96 held-out images: v0001 27%, the model taught by the
+ * broken export 17%, the better one 61% in one run and 47% in another on the same machine, vs a
+ * 1-point margin). Fixed seeds fix the data, the initial weights and the order, but libtorch's
+ * CPU kernels drift in the last bits now and then (README), and night 3's fine-tune amplifies
+ * that. So the "far" bounds below are 5 and 10 points, inside the measured gaps (10, and 20 to
+ * 34), while the decisions themselves rest on the 1-point margin. The test asserts the accuracy
+ * comparisons its claims rest on, not just the decisions.
  */
 class NightlyWithRealJobsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -271,7 +275,7 @@ class NightlyWithRealJobsTest {
     assertEquals("v0001\n", Files.readString(reg.resolve("current")));
     assertFalse(Files.exists(reg.resolve("versions/v0002")));
     assertEquals("registry", json(run2.resolve("steps/evaluate.json")).get("current_source").asText());
-    assertTrue(100 * (acc1.get(2500) - acc2.get(2500)) > 10, "far worse at 2500 km: " + acc2 + " vs " + acc1);
+    assertTrue(100 * (acc1.get(2500) - acc2.get(2500)) > 5, "far worse at 2500 km: " + acc2 + " vs " + acc1);
     List<String> worse = new ArrayList<>();
     for (int km : PROMOTE) {
       double c = 100 * acc2.get(km);
@@ -299,7 +303,7 @@ class NightlyWithRealJobsTest {
     for (int km : PROMOTE) {
       assertTrue(acc3.get(km) > acc1.get(km), km + " km: " + acc3 + " vs " + acc1);
     }
-    assertTrue(100 * (acc3.get(2500) - acc1.get(2500)) > 20, "far better at 2500 km: " + acc3 + " vs " + acc1);
+    assertTrue(100 * (acc3.get(2500) - acc1.get(2500)) > 10, "far better at 2500 km: " + acc3 + " vs " + acc1);
     assertEquals("promoted", n3.status());
     assertEquals("v0002", n3.version());
     assertEquals("at least as good as v0001 at every threshold [750, 2500] km", n3.reason());
