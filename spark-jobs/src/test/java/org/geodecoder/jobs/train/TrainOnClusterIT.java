@@ -110,7 +110,7 @@ class TrainOnClusterIT {
       assertEquals(40, result.steps());
       assertTrue(retriedStages.get() >= 1, "the barrier stage was retried");
       assertArrayEquals(TrainFixture.finalWeights(straight), TrainFixture.finalWeights(killed),
-          "resumed from the last checkpoint → the same weights as the uninterrupted run");
+          () -> "resumed from the last checkpoint → the same weights as the uninterrupted run; " + firstDifferentStep(straight, killed));
       assertEquals(40, TrainJobTest.stepLines(killed).size(), "every step logged once");
     } finally {
       spark.stop();
@@ -120,5 +120,19 @@ class TrainOnClusterIT {
   private static Map<String, String> with(Map<String, String> base, Map<String, String> extra) {
     base.putAll(extra);
     return base;
+  }
+
+  /** Where two runs' logged steps first differ (loss, gradient norm), to tell a resume bug from drift. */
+  private static String firstDifferentStep(Path a, Path b) {
+    List<com.fasterxml.jackson.databind.JsonNode> x = TrainJobTest.stepLines(a);
+    List<com.fasterxml.jackson.databind.JsonNode> y = TrainJobTest.stepLines(b);
+    for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+      for (String f : List.of("loss", "grad_norm")) {
+        if (x.get(i).get(f).asDouble() != y.get(i).get(f).asDouble()) {
+          return "the logged steps first differ at step " + x.get(i).get("step").asLong() + ": " + x.get(i) + " vs " + y.get(i);
+        }
+      }
+    }
+    return "the " + Math.min(x.size(), y.size()) + " logged steps agree (loss, grad_norm at 6 digits)";
   }
 }
