@@ -69,9 +69,7 @@ public final class PartitionJob extends AbstractJob {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionJob.class);
 
   static final String REASON = LocationRows.REASON;
-  /** Staged column: the row takes part in fitting the cells. */
-  private static final String FIT = "fit";
-  /** Staged column: the row's split (null without --fit-split), for the error message. */
+  /** Staged column with --fit-split: the row's split (whether it shapes the cells). */
   private static final String SPLIT = "fit_split_value";
 
   public PartitionJob() {
@@ -113,12 +111,13 @@ public final class PartitionJob extends AbstractJob {
 
     jsc.setJobDescription("partition: read and validate " + input);
     // The one pass over the input: every later step reads this cache.
-    Dataset<Row> staged = markFitRows(LocationRows.stage(raw, idCol, latCol, lonCol), raw, o, input)
+    Dataset<Row> staged = withSplit(LocationRows.stage(raw, idCol, latCol, lonCol), raw, o, input)
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> classified = null;
     try {
       jsc.setJobDescription("partition: find duplicate ids");
-      classified = LocationRows.classify(staged, FIT, SPLIT).persist(StorageLevel.MEMORY_AND_DISK());
+      String[] carry = o.fitSplit() == null ? new String[0] : new String[] {SPLIT};
+      classified = LocationRows.classify(staged, carry).persist(StorageLevel.MEMORY_AND_DISK());
       return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start, phases);
     } finally {
       staged.unpersist();
@@ -128,18 +127,17 @@ public final class PartitionJob extends AbstractJob {
     }
   }
 
-  /** Adds {@link #FIT}: whether a row takes part in fitting the cells (all rows without --fit-split). */
-  private static Dataset<Row> markFitRows(Dataset<Row> staged, Dataset<Row> raw, PartitionOptions o, String input) {
+  /** With --fit-split, adds {@link #SPLIT}; without it every row shapes the cells and nothing is added. */
+  private static Dataset<Row> withSplit(Dataset<Row> staged, Dataset<Row> raw, PartitionOptions o, String input) {
     if (o.fitSplit() == null) {
-      return staged.withColumn(FIT, lit(true)).withColumn(SPLIT, lit(null).cast("string"));
+      return staged;
     }
     if (!Arrays.asList(raw.columns()).contains(PartitionOptions.SPLIT_COLUMN)) {
       throw new JobFailedException("--" + PartitionOptions.FIT_SPLIT + " " + o.fitSplit() + " needs a '"
           + PartitionOptions.SPLIT_COLUMN + "' column in " + input + ", which has " + Arrays.toString(raw.columns())
           + " (ingest's shards have one)");
     }
-    Column split = col("rejected." + LocationRows.quote(PartitionOptions.SPLIT_COLUMN)).cast("string");
-    return staged.withColumn(SPLIT, split).withColumn(FIT, when(split.equalTo(o.fitSplit()), lit(true)).otherwise(lit(false)));
+    return staged.withColumn(SPLIT, col("rejected." + LocationRows.quote(PartitionOptions.SPLIT_COLUMN)).cast("string"));
   }
 
   private static Result runOnClassified(SparkSession spark, JavaSparkContext jsc, PartitionOptions o, OutputDir out,
@@ -181,7 +179,7 @@ public final class PartitionJob extends AbstractJob {
     Dataset<Row> fitLocations = locations;
     long fitted = valid;
     if (o.fitSplit() != null) {
-      fitLocations = classified.filter(col(REASON).isNull().and(col(FIT))).select("id", "lat_d", "lon_d");
+      fitLocations = classified.filter(col(REASON).isNull().and(col(SPLIT).equalTo(o.fitSplit()))).select("id", "lat_d", "lon_d");
       jsc.setJobDescription("partition: count the rows of split " + o.fitSplit());
       fitted = fitLocations.count();
       if (fitted == 0) {
