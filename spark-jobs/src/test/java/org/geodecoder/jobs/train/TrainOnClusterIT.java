@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -124,8 +125,8 @@ class TrainOnClusterIT {
 
   /** Where two runs' logged steps first differ (loss, gradient norm), to tell a resume bug from drift. */
   private static String firstDifferentStep(Path a, Path b) {
-    List<com.fasterxml.jackson.databind.JsonNode> x = TrainJobTest.stepLines(a);
-    List<com.fasterxml.jackson.databind.JsonNode> y = TrainJobTest.stepLines(b);
+    List<JsonNode> x = TrainJobTest.stepLines(a);
+    List<JsonNode> y = TrainJobTest.stepLines(b);
     for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
       for (String f : List.of("loss", "grad_norm")) {
         if (x.get(i).get(f).asDouble() != y.get(i).get(f).asDouble()) {
