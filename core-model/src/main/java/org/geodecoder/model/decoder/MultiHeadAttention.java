@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.geodecoder.model.nn.Scale;
 
 /**
  * Multi-head scaled dot-product attention of queries over a memory, with an optional additive
@@ -79,7 +80,8 @@ public final class MultiHeadAttention extends AbstractBlock {
       PairList<String, Object> params) {
     NDArray q = splitHeads(query.forward(ps, new NDList(queries), training, params).head()); // [B, h, Q, d]
     NDArray k = splitHeads(key.forward(ps, new NDList(memory), training, params).head()); // [B, h, N, d]
-    NDArray scores = q.mul(1.0 / Math.sqrt((double) dim / heads)).matMul(k.transpose(0, 1, 3, 2)); // [B, h, Q, N]
+    NDArray scaled = Scale.times(q, 1.0 / Math.sqrt((double) dim / heads)); // [B, h, Q, d]
+    NDArray scores = scaled.matMul(k.transpose(0, 1, 3, 2)); // [B, h, Q, N]
     if (mask != null) {
       scores = scores.add(mask); // [B, h, Q, N]
     }

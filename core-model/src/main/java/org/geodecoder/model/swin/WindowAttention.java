@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.geodecoder.model.nn.Scale;
 
 /**
  * Multi-head self-attention inside windows with a learned relative position bias (Swin's
@@ -86,7 +87,7 @@ public final class WindowAttention extends AbstractBlock {
     NDArray q = splitHeads(query.forward(ps, new NDList(x), training, params).head(), d); // [W, h, N, d]
     NDArray k = splitHeads(key.forward(ps, new NDList(x), training, params).head(), d); // [W, h, N, d]
     NDArray v = splitHeads(value.forward(ps, new NDList(x), training, params).head(), d); // [W, h, N, d]
-    NDArray scores = q.mul(1.0 / Math.sqrt(d)).matMul(k.transpose(0, 1, 3, 2)); // [W, h, N, N]
+    NDArray scores = Scale.times(q, 1.0 / Math.sqrt(d)).matMul(k.transpose(0, 1, 3, 2)); // [W, h, N, N]
     scores = scores.add(relativeBias(ps, x, training)); // [W, h, N, N]
     if (inputs.size() == 2) {
       NDArray mask = inputs.get(1); // [nW, N, N]
