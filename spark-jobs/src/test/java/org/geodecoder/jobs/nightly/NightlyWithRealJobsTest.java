@@ -66,10 +66,11 @@ import org.junit.jupiter.api.io.TempDir;
  * what it was trained on; the drops are chosen so that this alone separates the models by wide
  * margins (measured within 2500 km on 96 held-out images: v0001 27%, the model taught by the
  * broken export 17%, the better one 61% in one run and 47% in another on the same machine, vs a
- * 1-point margin; the 47% came from a since-fixed use-after-free that zeroed some steps'
- * attention gradients, see README). The "far" bounds below are 5 and 10 points, inside the
- * measured gaps (10, and 20 to 34), while the decisions themselves rest on the 1-point margin. The test asserts the accuracy
- * comparisons its claims rest on, not just the decisions.
+ * 1-point margin; the 47% was very likely the since-fixed use-after-free that zeroed some
+ * steps' attention gradients, see README, not re-measured). The "far" bounds below are 5 and 10
+ * points, inside the measured gaps (10, and 20 to 34), while the decisions themselves rest on
+ * the 1-point margin. The test asserts the accuracy comparisons its claims rest on, not just
+ * the decisions.
  */
 class NightlyWithRealJobsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
