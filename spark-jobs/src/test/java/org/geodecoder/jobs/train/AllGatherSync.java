@@ -24,6 +24,14 @@ final class AllGatherSync implements GradientSync {
   }
 
   @Override
+  public void allReduceSum(ByteBuffer buffer, int floats) {
+    float[] vector = new float[floats];
+    buffer.duplicate().order(ByteOrder.nativeOrder()).position(0).asFloatBuffer().get(vector, 0, floats);
+    allReduceSum(vector);
+    buffer.duplicate().order(ByteOrder.nativeOrder()).position(0).asFloatBuffer().put(vector, 0, floats);
+  }
+
+  @Override
   public void allReduceSum(float[] vector) {
     ByteBuffer own = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     own.asFloatBuffer().put(vector);

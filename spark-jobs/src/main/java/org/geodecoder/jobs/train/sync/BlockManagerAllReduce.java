@@ -81,10 +81,12 @@ public final class BlockManagerAllReduce implements GradientSync {
   }
 
   /** Bytes this replica put for peers / fetched from peers so far. */
+  @Override
   public long bytesSent() {
     return bytesSent;
   }
 
+  @Override
   public long bytesReceived() {
     return bytesReceived;
   }
@@ -103,6 +105,15 @@ public final class BlockManagerAllReduce implements GradientSync {
    * Replaces {@code vector} in place by the element-wise sum over all replicas. Every replica
    * must make the same sequence of calls, with vectors of the same lengths.
    */
+  @Override
+  public void allReduceSum(ByteBuffer buffer, int floats) {
+    // Interim adapter to the step engine's buffer contract (the pipelined collective replaces this class).
+    float[] vector = new float[floats];
+    buffer.duplicate().order(ByteOrder.nativeOrder()).position(0).asFloatBuffer().get(vector, 0, floats);
+    allReduceSum(vector);
+    buffer.duplicate().order(ByteOrder.nativeOrder()).position(0).asFloatBuffer().put(vector, 0, floats);
+  }
+
   @Override
   public void allReduceSum(float[] vector) {
     int length = vector.length;
