@@ -9,6 +9,7 @@
 #   GEODECODER_CLUSTER_CLASSPATH  classpath to run (default: the launcher's; directories are
 #                                 packed into jars, since executors load jars/* only)
 #   GEODECODER_WORKER_MEMORY      memory per worker (default 2g)
+#   GEODECODER_WORKER_CORES       task slots per worker (default 1)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -86,7 +87,7 @@ start() {
     mkdir -p "$WORK/worker-$i"
     # shellcheck disable=SC2086
     nohup java $flags -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker "$url" \
-      --host 127.0.0.1 --cores 1 --memory "${GEODECODER_WORKER_MEMORY:-2g}" --webui-port 0 \
+      --host 127.0.0.1 --cores "${GEODECODER_WORKER_CORES:-1}" --memory "${GEODECODER_WORKER_MEMORY:-2g}" --webui-port 0 \
       --work-dir "$WORK/worker-$i" > "$WORK/logs/worker-$i.log" 2>&1 &
     echo $! > "$WORK/worker-$i.pid"
   done

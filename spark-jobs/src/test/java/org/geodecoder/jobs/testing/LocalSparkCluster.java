@@ -21,9 +21,19 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallback {
   private static final long SCRIPT_TIMEOUT_S = 180;
 
+  private final int coresPerWorker;
   private Path workDir;
   private String masterUrl;
   private Thread shutdownHook;
+
+  public LocalSparkCluster() {
+    this(1);
+  }
+
+  /** Workers with this many task slots each (an executor then runs that many replicas). */
+  public LocalSparkCluster(int coresPerWorker) {
+    this.coresPerWorker = coresPerWorker;
+  }
 
   public static Path projectRoot() {
     String root = System.getProperty("geodecoder.root");
@@ -123,6 +133,7 @@ public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallb
     pb.environment().put("GEODECODER_CLUSTER_DIR", workDir.toString());
     pb.environment().put("GEODECODER_CLUSTER_CLASSPATH", sparkOnlyClasspath());
     // Benchmarks move 400 MB vectors between executors; tests stay small.
+    pb.environment().put("GEODECODER_WORKER_CORES", Integer.toString(coresPerWorker));
     pb.environment().put("GEODECODER_WORKER_MEMORY", Boolean.getBoolean("geodecoder.bench") ? "4g" : "1500m");
     File log = workDir.resolve("script-" + args[0] + ".log").toFile();
     pb.redirectOutput(log);

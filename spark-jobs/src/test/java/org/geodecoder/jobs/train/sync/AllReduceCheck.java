@@ -1,19 +1,37 @@
 package org.geodecoder.jobs.train.sync;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * Runs {@link BlockManagerAllReduce} in a barrier stage of N tasks for several steps and
- * compares every replica's result with the sum computed here in rank order (bit for bit).
+ * Runs {@link PeerAllReduce} in a barrier stage of N tasks for several steps, the way the step
+ * engine calls it (one preallocated direct buffer per replica, reduced in place), and reports
+ * what every replica saw, for comparison with the rank-order sums computed here.
  */
 final class AllReduceCheck {
-  /** What one replica saw: per-step hashes of the reduced vector, leftover blocks at the end. */
-  record ReplicaReport(int rank, int[] stepHashes, int leftoverBlocks, long bytesSent) implements java.io.Serializable {}
+  /**
+   * A case: replicas, floats, chunk size, precision, hierarchical, the step at which rank 1 throws
+   * (-1: never) and whether that failure reaches Spark (every replica rethrows; rank 1 throws in
+   * the first stage attempt only, so Spark's stage retry then succeeds) or is only reported.
+   */
+  record Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
+      int failAtStep, boolean failTheStage) implements java.io.Serializable {
+    Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
+        int failAtStep) {
+      this(replicas, length, steps, chunkFloats, precision, hierarchical, failAtStep, false);
+    }
+  }
+
+  /** What one replica saw: its executor, per-step results (full vectors for small cases), bytes moved, leftovers. */
+  record ReplicaReport(int rank, String executor, int[] stepHashes, float[] lastResult, long bytesSent, long bytesReceived,
+      int openExchangesAfter, String error, double failedAfterSeconds) implements java.io.Serializable {}
 
   private AllReduceCheck() {}
 
@@ -21,11 +39,14 @@ final class AllReduceCheck {
     SplittableRandom r = new SplittableRandom(seed * 1_000_003L + rank * 7919L + step);
     float[] v = new float[length];
     for (int i = 0; i < length; i++) {
-      v[i] = (float) (r.nextDouble() * 2 - 1);
+      // Wide exponents, exact cancellations and signed zeros: sums that depend on the order.
+      double u = r.nextDouble();
+      v[i] = u < 0.02 ? (r.nextBoolean() ? -0f : 0f) : (float) ((r.nextDouble() * 2 - 1) * Math.pow(2, r.nextInt(-20, 20)));
     }
     return v;
   }
 
+  /** What AllGatherSync computes: 0 + x0 + x1 + … in rank order. */
   static float[] expectedSum(long seed, int replicas, int step, int length) {
     float[] sum = new float[length];
     for (int r = 0; r < replicas; r++) {
@@ -40,32 +61,58 @@ final class AllReduceCheck {
   static int hash(float[] v) {
     int[] bits = new int[v.length];
     for (int i = 0; i < v.length; i++) {
-      bits[i] = Float.floatToIntBits(v[i]);
+      bits[i] = Float.floatToRawIntBits(v[i]);
     }
     return Arrays.hashCode(bits);
   }
 
-  static List<ReplicaReport> run(JavaSparkContext jsc, int replicas, int length, int steps, int chunkFloats, long seed, String runName) {
+  static List<ReplicaReport> run(JavaSparkContext jsc, Case c, long seed, String runName, long timeoutMillis) {
     List<Integer> ranks = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
+    for (int i = 0; i < c.replicas(); i++) {
       ranks.add(i);
     }
-    return BarrierStage.mapPartitions(jsc.parallelize(ranks, replicas), it -> {
+    return BarrierStage.mapPartitions(jsc.parallelize(ranks, c.replicas()), it -> {
       BarrierTaskContext ctx = BarrierTaskContext.get();
-      int[] hashes = new int[steps];
-      long sent;
-      try (BlockManagerAllReduce sync = new BlockManagerAllReduce(ctx, runName, chunkFloats, 60_000)) {
-        for (int s = 0; s < steps; s++) {
-          float[] v = vector(seed, ctx.partitionId(), s, length);
-          sync.allReduceSum(v);
+      int rank = ctx.partitionId();
+      int[] hashes = new int[c.steps()];
+      float[] v = null;
+      String error = null;
+      double failedAfter = -1;
+      long sent = 0;
+      long received = 0;
+      ByteBuffer buffer = ByteBuffer.allocateDirect(c.length() * Float.BYTES + 64).order(ByteOrder.nativeOrder());
+      PeerAllReduce sync = new PeerAllReduce(ctx, runName, c.precision(), c.chunkFloats(), c.hierarchical(), timeoutMillis);
+      long failStart = 0;
+      try {
+        for (int s = 0; s < c.steps(); s++) {
+          if (s == c.failAtStep()) {
+            failStart = System.nanoTime();
+            if (rank == 1 && (!c.failTheStage() || ctx.stageAttemptNumber() == 0)) {
+              throw new IllegalStateException("replica 1 fails on purpose at step " + s);
+            }
+          }
+          v = vector(seed, rank, s, c.length());
+          buffer.clear();
+          buffer.asFloatBuffer().put(v);
+          buffer.position(7); // the contract: read from index 0 whatever the position
+          sync.allReduceSum(buffer, c.length());
+          buffer.position(0).asFloatBuffer().get(v);
           hashes[s] = hash(v);
         }
         sent = sync.bytesSent();
+        received = sync.bytesReceived();
+        sync.close();
+      } catch (RuntimeException e) {
+        sync.abort(e);
+        if (c.failTheStage()) {
+          throw e;
+        }
+        error = e.getMessage();
+        failedAfter = (System.nanoTime() - failStart) / 1e9;
       }
-      // All peers have closed (the barrier in close()), so every block must be gone.
-      ctx.barrier();
-      int left = BlockManagerAllReduce.localBlocksOf(runName);
-      return List.of(new ReplicaReport(ctx.partitionId(), hashes, left, sent)).iterator();
+      ctx.barrier(); // every replica has closed or aborted: nothing of the exchange may be left
+      return List.of(new ReplicaReport(rank, SparkEnv.get().executorId(), hashes, c.length() <= 100_000 ? v : null, sent,
+          received, PeerAllReduce.openExchanges(), error, failedAfter)).iterator();
     }, ReplicaReport.class).collect();
   }
 }

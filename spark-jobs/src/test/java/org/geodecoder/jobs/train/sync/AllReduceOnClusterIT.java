@@ -1,46 +1,80 @@
 package org.geodecoder.jobs.train.sync;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.testing.LocalSparkCluster;
+import org.geodecoder.jobs.train.sync.PeerAllReduce.Precision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The block-manager all-reduce between two executors of a real standalone cluster on
- * 127.0.0.1: shards travel executor to executor, chunked, and every block is removed.
+ * {@link PeerAllReduce} between the executors of a real standalone cluster on 127.0.0.1: two
+ * workers with two task slots each, so 3 replicas always put two in one executor and one in the
+ * other (the hierarchical path) and 4 replicas two in each. One cluster, one application, every
+ * case in turn.
  */
 class AllReduceOnClusterIT {
-  @RegisterExtension static final LocalSparkCluster CLUSTER = new LocalSparkCluster();
+  @RegisterExtension static final LocalSparkCluster CLUSTER = new LocalSparkCluster(2);
 
   @Test
-  void twoExecutorsReduceExactlyAndCleanUp() throws Exception {
+  void exactSumsAcrossExecutorsHierarchyBf16AndFailures() throws Exception {
     SparkSession spark = SparkSession.builder().master(CLUSTER.masterUrl()).appName("AllReduceOnClusterIT")
         .config("spark.jars", LocalSparkCluster.assemblyJar() + "," + LocalSparkCluster.testClassesJar())
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.executor.memory", "1g")
+        .config("spark.executor.cores", "2")
         .config("spark.executor.extraJavaOptions", "-Dio.netty.tryReflectionSetAccessible=true -Dai.djl.offline=true")
         .config("spark.ui.enabled", "false")
         .getOrCreate();
     try {
-      int length = 3_000_001;
-      int steps = 12;
-      List<AllReduceCheck.ReplicaReport> reports = AllReduceCheck.run(
-          JavaSparkContext.fromSparkContext(spark.sparkContext()), 2, length, steps, 1 << 20, 17, "cluster");
-      int[] expected = new int[steps];
-      for (int s = 0; s < steps; s++) {
-        expected[s] = AllReduceCheck.hash(AllReduceCheck.expectedSum(17, 2, s, length));
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      // 2 + 1 replicas: uneven shards over ~12 chunks, in-memory reduction inside the shared executor.
+      AllReduceCheck.Case three = new AllReduceCheck.Case(3, 3_000_001, 4, 1 << 18, Precision.FP32, true, -1);
+      List<AllReduceCheck.ReplicaReport> reports = AllReduceCheck.run(jsc, three, 5, "c3", 60_000);
+      PeerAllReduceTest.assertExact(three, reports);
+      Set<String> executors = new HashSet<>();
+      reports.forEach(r -> executors.add(r.executor()));
+      assertEquals(2, executors.size(), "3 replicas on the two 2-slot executors: 2 + 1");
+
+      // Every rank its own run (network between every pair), and 2 + 2.
+      AllReduceCheck.Case flat = new AllReduceCheck.Case(3, 1_000_003, 3, 100_000, Precision.FP32, false, -1);
+      PeerAllReduceTest.assertExact(flat, AllReduceCheck.run(jsc, flat, 5, "flat3", 60_000));
+      AllReduceCheck.Case four = new AllReduceCheck.Case(4, 1_000_003, 3, 100_000, Precision.FP32, true, -1);
+      PeerAllReduceTest.assertExact(four, AllReduceCheck.run(jsc, four, 5, "c4", 60_000));
+
+      // bf16 on the wire: identical on every replica, 2 bytes per float.
+      AllReduceCheck.Case bf16 = new AllReduceCheck.Case(3, 200_000, 2, 30_000, Precision.BF16, true, -1);
+      List<AllReduceCheck.ReplicaReport> b = AllReduceCheck.run(jsc, bf16, 5, "bf16", 60_000);
+      for (AllReduceCheck.ReplicaReport r : b) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b.get(0).lastResult(), r.lastResult(), "replica " + r.rank());
+        assertEquals(0, r.openExchangesAfter());
       }
-      assertEquals(2, reports.size());
-      for (AllReduceCheck.ReplicaReport r : reports) {
-        assertArrayEquals(expected, r.stepHashes(), "replica " + r.rank());
-        assertEquals(0, r.leftoverBlocks(), "replica " + r.rank() + " left blocks behind");
-      }
-      assertEquals(2, spark.sparkContext().getExecutorIds().size(), "one replica per executor");
+
+      // Replica 1 throws at step 2 of the first attempt: the peers stop at once, the stage fails and Spark's retry
+      // (attempt 1) then completes with exact sums and nothing of the failed attempt left (sync timeout 600 s).
+      AtomicInteger attempts = new AtomicInteger();
+      spark.sparkContext().addSparkListener(new SparkListener() {
+        @Override
+        public void onStageSubmitted(SparkListenerStageSubmitted e) {
+          attempts.incrementAndGet();
+        }
+      });
+      AllReduceCheck.Case failing = new AllReduceCheck.Case(3, 500_000, 4, 50_000, Precision.FP32, true, 2, true);
+      long t0 = System.nanoTime();
+      List<AllReduceCheck.ReplicaReport> retried = AllReduceCheck.run(jsc, failing, 5, "retry", 600_000);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertTrue(attempts.get() >= 2, "the failed attempt was retried (" + attempts.get() + " stage submissions)");
+      assertTrue(seconds < 30, "failure noticed and stage retried in " + seconds + " s, not after the 600 s sync timeout");
+      PeerAllReduceTest.assertExact(failing, retried);
     } finally {
       spark.stop();
     }

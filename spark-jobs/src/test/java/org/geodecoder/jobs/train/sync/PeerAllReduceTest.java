@@ -1,0 +1,146 @@
+package org.geodecoder.jobs.train.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.geodecoder.jobs.train.sync.PeerAllReduce.Precision;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@link PeerAllReduce} in local mode. With {@code hierarchical=false} every replica is its own
+ * run and every chunk crosses Spark's transport on 127.0.0.1 (the executor-to-executor path in
+ * one JVM); with {@code true} the replicas share the JVM and reduce in memory.
+ */
+class PeerAllReduceTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[3]").appName("PeerAllReduceTest").config("spark.ui.enabled", "false")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static List<AllReduceCheck.ReplicaReport> run(SparkSession session, AllReduceCheck.Case c, String name) {
+    return AllReduceCheck.run(JavaSparkContext.fromSparkContext(session.sparkContext()), c, 5, name, 60_000);
+  }
+
+  /** Bit-identical rank-order sums at every step, exact payload bytes, nothing left behind. */
+  static void assertExact(AllReduceCheck.Case c, List<AllReduceCheck.ReplicaReport> reports) {
+    assertEquals(c.replicas(), reports.size());
+    int[] expected = new int[c.steps()];
+    for (int s = 0; s < c.steps(); s++) {
+      // One replica: nothing to add, the vector comes back untouched (the fold 0 + x0 would only turn −0 into +0).
+      expected[s] = AllReduceCheck.hash(c.replicas() == 1 ? AllReduceCheck.vector(5, 0, s, c.length())
+          : AllReduceCheck.expectedSum(5, c.replicas(), s, c.length()));
+    }
+    List<AllReduceCheck.ReplicaReport> byRank = new java.util.ArrayList<>(reports);
+    byRank.sort(java.util.Comparator.comparingInt(AllReduceCheck.ReplicaReport::rank));
+    // Runs: maximal consecutive ranks in one executor (hierarchical), else every rank alone.
+    int[] runOf = new int[c.replicas()];
+    boolean[] leader = new boolean[c.replicas()];
+    int runs = 0;
+    for (int i = 0; i < c.replicas(); i++) {
+      boolean newRun = i == 0 || !c.hierarchical() || !byRank.get(i).executor().equals(byRank.get(i - 1).executor());
+      runs += newRun ? 1 : 0;
+      runOf[i] = runs - 1;
+      leader[i] = newRun;
+    }
+    long v = (long) c.length() * c.precision().bytes * c.steps();
+    for (AllReduceCheck.ReplicaReport r : byRank) {
+      assertNull(r.error(), "replica " + r.rank());
+      assertArrayEquals(expected, r.stepHashes(), "replica " + r.rank() + ": the rank-order sums, bit for bit, at every step");
+      assertEquals(0, r.openExchangesAfter(), "replica " + r.rank() + " left an exchange behind");
+      // A chain of runs: run j receives run j−1's partial sums and the final sums; the last run sends the final sums to
+      // every other run; the leader (first rank) of a run counts its run's bytes, the others move nothing.
+      int j = runOf[r.rank()];
+      boolean first = j == 0;
+      boolean last = j == runs - 1;
+      long sent = runs == 1 || !leader[r.rank()] ? 0 : last ? (runs - 1) * v : v;
+      long received = runs == 1 || !leader[r.rank()] ? 0 : first || last ? v : 2 * v;
+      assertEquals(sent, r.bytesSent(), "payload bytes sent by replica " + r.rank() + " (run " + j + " of " + runs + ")");
+      assertEquals(received, r.bytesReceived(), "payload bytes received by replica " + r.rank() + " (run " + j + " of " + runs + ")");
+    }
+  }
+
+  @ParameterizedTest(name = "{0} replicas, {1} floats, chunks of {2}, hierarchical {3}")
+  @CsvSource({"2, 1001, 100, false", "3, 1000, 64, false", "3, 100003, 4096, false", "3, 1000, 64, true", "3, 7, 1000000, true",
+      "1, 50, 10, true"})
+  void everyReplicaGetsTheRankOrderSum(int replicas, int length, int chunk, boolean hierarchical) {
+    AllReduceCheck.Case c = new AllReduceCheck.Case(replicas, length, 6, chunk, Precision.FP32, hierarchical, -1);
+    assertExact(c, run(spark, c, "t" + replicas + "-" + length + "-" + hierarchical));
+  }
+
+  @Test
+  void bf16OnTheWireStaysWithinItsBoundAndIdenticalOnEveryReplica() {
+    int n = 3;
+    AllReduceCheck.Case c = new AllReduceCheck.Case(n, 5000, 2, 700, Precision.BF16, false, -1);
+    List<AllReduceCheck.ReplicaReport> reports = run(spark, c, "bf16");
+    float[] exact = AllReduceCheck.expectedSum(5, n, 1, c.length());
+    float[] got = reports.get(0).lastResult();
+    int rounded = 0;
+    for (int i = 0; i < exact.length; i++) {
+      double abs = 0;
+      for (int r = 0; r < n; r++) {
+        abs += Math.abs(AllReduceCheck.vector(5, r, 1, c.length())[i]);
+      }
+      // One bf16 rounding (relative 2^-8) per run boundary and at the end: n roundings of partial sums ≤ Σ|x|.
+      double bound = n * Math.scalb(1.0, -8) * abs * (1 + 1e-3);
+      assertTrue(Math.abs(got[i] - exact[i]) <= bound, "element " + i + ": " + got[i] + " vs " + exact[i] + " bound " + bound);
+      assertEquals(Float.floatToRawIntBits(got[i]) & 0xffff, 0, "the result is a bf16 value");
+      rounded += got[i] != exact[i] ? 1 : 0;
+    }
+    assertTrue(rounded > exact.length / 2, "most sums were rounded: bf16 really went over the wire (" + rounded + ")");
+    for (AllReduceCheck.ReplicaReport r : reports) {
+      assertArrayEquals(got, r.lastResult(), "replica " + r.rank() + " holds the same bf16 sums");
+      assertEquals(0, r.openExchangesAfter());
+    }
+    assertEquals(2L * c.length() * c.steps(), reports.get(0).bytesSent(), "2 bytes per float on the wire");
+  }
+
+  @ParameterizedTest(name = "hierarchical {0}")
+  @CsvSource({"false", "true"})
+  void aReplicaThatThrowsFailsItsPeersAtOnce(boolean hierarchical) {
+    AllReduceCheck.Case c = new AllReduceCheck.Case(3, 10_000, 5, 1000, Precision.FP32, hierarchical, 3);
+    List<AllReduceCheck.ReplicaReport> reports = run(spark, c, "fail" + hierarchical);
+    for (AllReduceCheck.ReplicaReport r : reports) {
+      assertNotNull(r.error(), "replica " + r.rank() + " failed");
+      if (r.rank() != 1) {
+        assertTrue(r.error().contains("replica 1 fails on purpose"), "the peers learn why: " + r.error());
+        assertTrue(r.failedAfterSeconds() < 5, "replica " + r.rank() + " stopped waiting after " + r.failedAfterSeconds()
+            + " s (sync timeout 60 s)");
+      }
+      assertEquals(0, r.openExchangesAfter(), "replica " + r.rank() + " left an exchange behind");
+    }
+  }
+
+  @Test
+  void authenticatedAndEncryptedTransportGivesTheSameSums() {
+    spark.stop();
+    SparkSession secure = SparkSession.builder().master("local[2]").appName("PeerAllReduceTest-secure")
+        .config("spark.ui.enabled", "false").config("spark.authenticate", "true")
+        .config("spark.authenticate.secret", "geodecoder-test-secret").config("spark.network.crypto.enabled", "true")
+        .getOrCreate();
+    try {
+      AllReduceCheck.Case c = new AllReduceCheck.Case(2, 30_001, 3, 4000, Precision.FP32, false, -1);
+      assertExact(c, run(secure, c, "secure"));
+    } finally {
+      secure.stop();
+      start();
+    }
+  }
+}
