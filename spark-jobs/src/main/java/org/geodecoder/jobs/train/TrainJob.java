@@ -24,8 +24,8 @@ import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.jobs.io.PhaseTimer;
 import org.geodecoder.jobs.partition.CellTables;
 import org.geodecoder.jobs.train.sync.BarrierStage;
-import org.geodecoder.jobs.train.sync.BlockManagerAllReduce;
 import org.geodecoder.jobs.train.sync.GradientSync;
+import org.geodecoder.jobs.train.sync.PeerAllReduce;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.ModelConfig;
 import org.geodecoder.model.io.ModelCheckpoint;
@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code geodecoder train}: synchronous data-parallel training of Swin + GeoDecoder. Each epoch is
  * one Spark barrier stage of N tasks, one model replica per task (one GPU per task when Spark
- * assigns GPUs, else CPU); gradients are all-reduced every step through Spark's block manager
- * ({@link BlockManagerAllReduce}), never through the driver. The driver plans the epochs, collects
+ * assigns GPUs, else CPU); gradients are all-reduced every step peer to peer on Spark's transport
+ * ({@link PeerAllReduce}), never through the driver. The driver plans the epochs, collects
  * the replicas' reports, writes {@code metrics.jsonl} with per-epoch validation accuracies, and at
  * the end publishes {@code model/} and {@code summary.json}.
  *
@@ -68,10 +68,10 @@ public final class TrainJob extends AbstractJob {
       Map<String, Long> rejected) {}
 
   public static Result run(SparkSession spark, TrainOptions o) {
-    return run(spark, o, BlockManagerAllReduce.factory(BlockManagerAllReduce.DEFAULT_CHUNK_FLOATS));
+    return run(spark, o, PeerAllReduce.factory(o.syncPrecision()));
   }
 
-  /** Runs with a given gradient synchronizer (tests compare the block-manager one with a reference). */
+  /** Runs with a given gradient synchronizer (tests compare the peer all-reduce with a reference). */
   public static Result run(SparkSession spark, TrainOptions o, GradientSync.Factory sync) {
     PhaseTimer phases = new PhaseTimer();
     SparkContext sc = spark.sparkContext();

@@ -75,7 +75,8 @@ public record TrainOptions(
       OptionSpec.withDefault("log-every", 50, "one progress line (loss, samples/s, ETA) every this many updates"),
       OptionSpec.withDefault("val-samples", 2000, "validation-split samples scored after every epoch (0 = no validation)"),
       OptionSpec.withDefault("max-bad-fraction", 0.01, "fail when more than this fraction of an epoch's samples is unusable (undecodable image, bad label)"),
-      OptionSpec.withDefault("sync-timeout-s", 600, "a replica waiting longer than this for a peer's gradient fails the stage (Spark then retries it)"));
+      OptionSpec.withDefault("sync-timeout-s", 600, "a replica waiting longer than this for a peer's gradient fails the stage (Spark then retries it)"),
+      OptionSpec.withDefault("sync-precision", "fp32", "gradient numbers on the wire between executors: fp32 (exact) or bf16 (half the bytes, fp32 sums; replicas stay identical, results differ from fp32 by ~2^-8 relative)"));
 
   /** Options that shape the trajectory: a resumed run must use the same values. */
   static final List<String> TRAJECTORY = List.of("shards", "labels", "cells", "preset", "init", "replicas", "batch-size",
@@ -110,6 +111,7 @@ public record TrainOptions(
         r.longValue("seed", Long.MIN_VALUE), r.longValue("checkpoint-every", 1), r.integer("keep-checkpoints", 1, 1000),
         resume, overwrite, r.longValue("log-every", 1), r.integer("val-samples", 0, Integer.MAX_VALUE),
         r.doubleValue("max-bad-fraction", 0, 1), r.longValue("sync-timeout-s", 1), r.resolved());
+    r.choice("sync-precision", "fp32", "bf16");
     o.sgd(1); // validates the combination now, before Spark starts
     return o;
   }
@@ -122,6 +124,11 @@ public record TrainOptions(
     } catch (IllegalArgumentException e) {
       throw new org.geodecoder.jobs.cli.OptionException("Invalid optimizer options: " + e.getMessage());
     }
+  }
+
+  /** Number format of gradients between executors (--sync-precision). */
+  public org.geodecoder.jobs.train.sync.PeerAllReduce.Precision syncPrecision() {
+    return org.geodecoder.jobs.train.sync.PeerAllReduce.Precision.parse(resolved.getOrDefault("sync-precision", "fp32"));
   }
 
   /** The resolved values of {@link #TRAJECTORY} options, recorded in the run directory. */

@@ -10,7 +10,7 @@ import org.geodecoder.jobs.train.sync.GradientSync;
  * The deliberately simple reference synchronizer: every replica sends its whole vector through
  * the driver ({@link BarrierTaskContext#allGather}, base64 text) and sums all of them in rank
  * order. Slow (N × the vector through the driver, ≈ 1 s per call) and only for tests that prove
- * the block-manager all-reduce computes the same thing.
+ * the peer all-reduce ({@code PeerAllReduce}) computes the same thing.
  */
 final class AllGatherSync implements GradientSync {
   private final BarrierTaskContext context;

@@ -1,35 +1,41 @@
 package org.geodecoder.jobs.train;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.geodecoder.jobs.train.sync.BarrierStage;
-import org.geodecoder.jobs.train.sync.BlockManagerAllReduce;
+import org.geodecoder.jobs.train.sync.PeerAllReduce;
 
 /** The all-reduce timings of {@link TrainBenchmarkIT}, in a class executors can load (no JUnit). */
 final class AllReduceTiming {
-  private static final int STEPS = 6;
+  static final int STEPS = 6;
 
   private AllReduceTiming() {}
 
-  /** Median seconds per all-reduce of {@code floats} floats between the two executors. */
-  static double blockManagerSeconds(JavaSparkContext jsc, int floats) {
+  /**
+   * Median seconds per all-reduce of {@code floats} floats between the two executors, measured
+   * like gloo_allreduce.py: every replica meets the others (barrier), then times one all-reduce
+   * of its preallocated direct buffer; the slowest replica counts; the first step warms up.
+   */
+  static double peerSeconds(JavaSparkContext jsc, int floats, PeerAllReduce.Precision precision) {
     List<double[]> times = BarrierStage.mapPartitions(jsc.parallelize(List.of(0, 1), 2), it -> {
       BarrierTaskContext ctx = BarrierTaskContext.get();
-      float[] v = new float[floats];
-      Arrays.fill(v, ctx.partitionId() + 1f);
+      ByteBuffer v = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
       double[] t = new double[STEPS];
-      try (BlockManagerAllReduce sync = new BlockManagerAllReduce(ctx, "bench" + floats, BlockManagerAllReduce.DEFAULT_CHUNK_FLOATS,
-          600_000)) {
-        ctx.barrier();
+      try (PeerAllReduce sync = new PeerAllReduce(ctx, "bench" + floats + precision, precision,
+          PeerAllReduce.DEFAULT_CHUNK_FLOATS, true, 600_000)) {
         for (int s = 0; s < STEPS; s++) {
+          fill(v, floats, ctx.partitionId() + 1f);
+          ctx.barrier();
           long t0 = System.nanoTime();
-          sync.allReduceSum(v);
+          sync.allReduceSum(v, floats);
           t[s] = (System.nanoTime() - t0) / 1e9;
-          Arrays.fill(v, ctx.partitionId() + 1f);
+          if (v.getFloat(0) != 3f || v.getFloat((floats - 1) * Float.BYTES) != 3f) {
+            throw new IllegalStateException("wrong sum " + v.getFloat(0));
+          }
         }
       }
       return List.of(t).iterator();
@@ -40,35 +46,14 @@ final class AllReduceTiming {
         slowest[s] = Math.max(slowest[s], t[s]);
       }
     }
-    return median(Arrays.copyOfRange(slowest, 1, STEPS)); // the first step warms up
+    return median(Arrays.copyOfRange(slowest, 1, STEPS));
   }
 
-  /** Median seconds per step of driver treeAggregate + broadcast + every task reading it. */
-  static double referenceSeconds(JavaSparkContext jsc, int floats) {
-    JavaRDD<float[]> vectors = jsc.parallelize(List.of(1f, 2f), 2).map(x -> {
-      float[] v = new float[floats];
-      Arrays.fill(v, x);
-      return v;
-    }).cache();
-    vectors.count();
-    double[] t = new double[STEPS];
-    for (int s = 0; s < STEPS; s++) {
-      long t0 = System.nanoTime();
-      float[] sum = vectors.treeAggregate(new float[floats], AllReduceTiming::addInto, AllReduceTiming::addInto);
-      Broadcast<float[]> b = jsc.broadcast(sum);
-      jsc.parallelize(List.of(0, 1), 2).map(x -> b.value().length).collect();
-      t[s] = (System.nanoTime() - t0) / 1e9;
-      b.destroy();
+  private static void fill(ByteBuffer v, int floats, float value) {
+    var f = v.duplicate().order(ByteOrder.nativeOrder()).position(0).asFloatBuffer();
+    for (int i = 0; i < floats; i++) {
+      f.put(i, value);
     }
-    vectors.unpersist();
-    return median(Arrays.copyOfRange(t, 1, STEPS));
-  }
-
-  private static float[] addInto(float[] a, float[] b) {
-    for (int i = 0; i < a.length; i++) {
-      a[i] += b[i];
-    }
-    return a;
   }
 
   private static double median(double[] v) {

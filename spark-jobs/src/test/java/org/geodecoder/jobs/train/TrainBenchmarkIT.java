@@ -6,7 +6,23 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerBlockUpdated;
+import org.apache.spark.scheduler.SparkListenerEvent;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.geodecoder.jobs.train.sync.PeerAllReduce;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.testing.LocalSparkCluster;
@@ -17,10 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Training benchmark (runs with -Pbench only, on the loopback standalone cluster: two 1-core
- * workers): per-step all-reduce time of the block-manager synchronizer vs the reference (driver
- * {@code treeAggregate} + broadcast, one job per step) for 10M and 100M floats, both against the
- * ring bound 2·(N−1)/N·size/bandwidth with the loopback TCP bandwidth measured in the same run;
- * then {@code micro} training throughput with 1 and 2 replicas. Prints a table.
+ * workers): seconds per all-reduce of {@link PeerAllReduce} (fp32 and bf16 on the wire) for 10M
+ * and 100M floats between the two executors, next to PyTorch's gloo all-reduce between two
+ * processes on the same machine measured in the same run ({@code submit-scripts/gloo_allreduce.py}
+ * with /usr/bin/python3 and Debian's python3-torch; said so and skipped when missing), and the
+ * driver's listener events per all-reduce step; then {@code micro} training throughput with 1 and
+ * 2 replicas. Prints a table. One command: {@code submit-scripts/bench-allreduce.sh}.
  */
 @EnabledIfSystemProperty(named = "geodecoder.bench", matches = "true")
 class TrainBenchmarkIT {
@@ -39,15 +57,28 @@ class TrainBenchmarkIT {
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       double bandwidth = loopbackBytesPerSecond(1L << 30);
-      report.append(String.format(Locale.ROOT, "loopback TCP bandwidth: %.2f GB/s%n", bandwidth / 1e9));
-      report.append("floats      block-manager s/step  reference s/step  speed-up  ring bound s  bm/bound  ref/bound\n");
-      for (int floats : new int[] {10_000_000, 100_000_000}) {
-        double bm = AllReduceTiming.blockManagerSeconds(jsc, floats);
-        double ref = AllReduceTiming.referenceSeconds(jsc, floats);
-        double bound = 2.0 * (2 - 1) / 2 * floats * 4.0 / bandwidth;
-        report.append(String.format(Locale.ROOT, "%-11d %-21.3f %-17.3f %-9.2f %-13.4f %-9.1f %.1f%n", floats, bm, ref,
-            ref / bm, bound, bm / bound, ref / bound));
+      report.append(String.format(Locale.ROOT, "loopback TCP bandwidth (one Java socket): %.2f GB/s%n", bandwidth / 1e9));
+      int[] sizes = {10_000_000, 100_000_000};
+      Map<Integer, Double> gloo = glooSeconds(sizes, report);
+      DriverEvents events = new DriverEvents();
+      spark.sparkContext().addSparkListener(events);
+      report.append("floats      ours fp32 s  ours bf16 s  gloo fp32 s  fp32/gloo  bf16/gloo  driver events/step (blocks, other)\n");
+      for (int floats : sizes) {
+        long blocks0 = events.blockUpdates.get();
+        long other0 = events.other.get();
+        double fp32 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.FP32);
+        double bf16 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.BF16);
+        double steps = 2.0 * AllReduceTiming.STEPS;
+        Double g = gloo.get(floats);
+        report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s %.1f, %.1f%n", floats, fp32, bf16,
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", fp32 / g),
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", bf16 / g),
+            (events.blockUpdates.get() - blocks0) / steps, (events.other.get() - other0) / steps));
       }
+      report.append("(driver events: block updates and every other listener event except executor heartbeats, per step of the\n"
+          + " timing stages; 'other' is the stage/task start and end of the timing job itself, spread over its steps. The\n"
+          + " all-reduce itself calls the driver only in allGather, once per stage.)\n");
       TrainFixture data = TrainFixture.build(spark, dir.resolve("data"), 600, 3);
       for (int replicas : new int[] {1, 2}) {
         Path run = dir.resolve("run" + replicas);
@@ -64,6 +95,81 @@ class TrainBenchmarkIT {
       spark.stop();
     }
     System.out.println(report);
+  }
+
+  /** Counts what reaches the driver's listener bus while the all-reduce runs (heartbeats excluded). */
+  static final class DriverEvents extends SparkListener {
+    final AtomicLong blockUpdates = new AtomicLong();
+    final AtomicLong other = new AtomicLong();
+
+    @Override
+    public void onBlockUpdated(SparkListenerBlockUpdated e) {
+      blockUpdates.incrementAndGet();
+    }
+
+    @Override
+    public void onOtherEvent(SparkListenerEvent e) {
+      other.incrementAndGet();
+    }
+
+    @Override
+    public void onTaskStart(SparkListenerTaskStart e) {
+      other.incrementAndGet();
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd e) {
+      other.incrementAndGet();
+    }
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted e) {
+      other.incrementAndGet();
+    }
+
+    @Override
+    public void onStageCompleted(SparkListenerStageCompleted e) {
+      other.incrementAndGet();
+    }
+  }
+
+  /**
+   * Gloo's seconds per all-reduce from submit-scripts/gloo_allreduce.py (2 processes), or an empty
+   * map with a line saying why when /usr/bin/python3 has no torch.
+   */
+  static Map<Integer, Double> glooSeconds(int[] sizes, StringBuilder report) throws Exception {
+    Map<Integer, Double> out = new HashMap<>();
+    Path script = LocalSparkCluster.projectRoot().resolve("submit-scripts/gloo_allreduce.py");
+    Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
+    if (!check.waitFor(120, TimeUnit.SECONDS) || check.exitValue() != 0) {
+      report.append("gloo: /usr/bin/python3 has no torch (apt-get install -y python3-torch); our figures alone\n");
+      return out;
+    }
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString()));
+    for (int s : sizes) {
+      cmd.add(Integer.toString(s));
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("WORLD", "2");
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      report.append("gloo: the script failed: ").append(output).append('\n');
+      return out;
+    }
+    Matcher m = Pattern.compile("floats=(\\d+) seconds=([0-9.]+)").matcher(output);
+    while (m.find()) {
+      out.put(Integer.parseInt(m.group(1)), Double.parseDouble(m.group(2)));
+    }
+    report.append("gloo (torch ").append(torchVersion()).append(", 2 processes, run just before ours): ").append(out).append('\n');
+    return out;
+  }
+
+  private static String torchVersion() throws Exception {
+    Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch; print(torch.__version__)").redirectErrorStream(true).start();
+    String v = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    p.waitFor(60, TimeUnit.SECONDS);
+    return v;
   }
 
   /** Bytes per second through one TCP connection on 127.0.0.1. */
