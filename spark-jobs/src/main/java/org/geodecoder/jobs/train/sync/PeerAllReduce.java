@@ -98,11 +98,18 @@ public final class PeerAllReduce implements GradientSync {
     }
     try {
       exchange.allReduce(rank, step, vector, floats, context);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Whatever ended the wait (a peer's failure, the timeout, Spark killing the task): the peers must stop too.
+      failed(e);
       throw e;
     } catch (Exception e) {
+      failed(e);
       throw new IllegalStateException("Gradient all-reduce of replica " + rank + " failed at step " + step + ": " + e, e);
     }
+  }
+
+  private void failed(Throwable e) {
+    exchange.fail(new IllegalStateException("replica " + rank + " left step " + step + ": " + e, e), true);
   }
 
   /** Payload bytes this replica pushed to / received from other runs (its run's leader counts them all). */

@@ -207,16 +207,23 @@ final class PeerExchange {
     boolean alone = runs == 1;
     boolean raw = !alone && r.size == 1 && precision == PeerAllReduce.Precision.FP32;
     if (!raw) {
+      Scratch t = Scratch.get();
       FloatBuffer[] v = r.views;
-      for (int i = from; i < to; i++) {
-        float acc = 0f + v[0].get(i);
+      for (int at = from; at < to; at += Scratch.BLOCK) {
+        int n = Math.min(Scratch.BLOCK, to - at);
+        float[] acc = t.acc;
+        v[0].get(at, acc, 0, n);
+        for (int k = 0; k < n; k++) {
+          acc[k] = 0f + acc[k];
+        }
         for (int m = 1; m < r.size; m++) {
-          acc += v[m].get(i);
+          t.addFrom(v[m], at, n);
         }
         if (alone || precision == PeerAllReduce.Precision.FP32) {
-          v[0].put(i, acc);
+          v[0].put(at, acc, 0, n);
         } else {
-          r.wire.putShort(2 * i, Bf16.round(acc));
+          t.roundToBf16(n);
+          r.wireShorts.put(at, t.bits, 0, n);
         }
       }
     }
@@ -349,32 +356,48 @@ final class PeerExchange {
 
     /** n wire values starting at byte {@code at} of {@code b}, for vector indices next.. . */
     private void elements(ByteBuffer b, int at, int n) {
+      Scratch t = Scratch.get();
       FloatBuffer[] v = r.views;
       FloatBuffer leader = v[0];
       boolean bf16 = bytesPerFloat == 2;
-      if (kind == FINAL) {
-        for (int k = 0; k < n; k++) {
-          float value = bf16 ? Bf16.toFloat(b.getShort(at + 2 * k)) : b.getFloat(at + 4 * k);
-          leader.put(next + k, value);
+      boolean last = r.index == runs - 1;
+      ByteBuffer src = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      for (int done = 0; done < n; ) {
+        int block = Math.min(Scratch.BLOCK, n - done);
+        int i = next + done;
+        float[] acc = t.acc;
+        src.position(at + done * bytesPerFloat);
+        if (bf16) {
+          src.asShortBuffer().get(t.bits, 0, block);
+          for (int k = 0; k < block; k++) {
+            acc[k] = Float.intBitsToFloat(t.bits[k] << 16);
+          }
+        } else {
+          src.asFloatBuffer().get(acc, 0, block);
         }
-      } else {
-        boolean last = r.index == runs - 1;
-        for (int k = 0; k < n; k++) {
-          int i = next + k;
-          float acc = (bf16 ? Bf16.toFloat(b.getShort(at + 2 * k)) : b.getFloat(at + 4 * k)) + 0f;
+        if (kind == FINAL) {
+          leader.put(i, acc, 0, block);
+        } else {
+          for (int k = 0; k < block; k++) {
+            acc[k] = acc[k] + 0f;
+          }
           for (int m = 0; m < r.size; m++) {
-            acc += v[m].get(i);
+            t.addFrom(v[m], i, block);
           }
           if (bf16) {
-            short w = Bf16.round(acc);
-            r.wire.putShort(2 * i, w);
-            if (last) {
-              leader.put(i, Bf16.toFloat(w)); // every replica ends with the values on the wire
+            t.roundToBf16(block);
+            r.wireShorts.put(i, t.bits, 0, block);
+            if (last) { // every replica ends with the values on the wire
+              for (int k = 0; k < block; k++) {
+                acc[k] = Float.intBitsToFloat(t.bits[k] << 16);
+              }
+              leader.put(i, acc, 0, block);
             }
           } else {
-            leader.put(i, acc);
+            leader.put(i, acc, 0, block);
           }
         }
+        done += block;
       }
       next += n;
     }
@@ -531,14 +554,20 @@ final class PeerExchange {
   }
 
   /**
-   * A replica leaves (close or abort). On abort: fail the exchange (peers are told, not awaited),
+   * A replica leaves (close or abort). On abort, or a close after a failure: fail the exchange (peers are told, not awaited),
    * let an I/O thread finish the chunk it is writing (milliseconds), and close this exchange's
    * connections so no queued send reads the replicas' buffers any more. The last local replica
    * to leave releases the buffers and unregisters the exchange.
    */
   void leave(Throwable abortCause) {
-    if (abortCause != null) {
-      fail(abortCause, true);
+    boolean failed;
+    synchronized (lock) {
+      failed = failure != null;
+    }
+    if (abortCause != null || failed) {
+      if (abortCause != null) {
+        fail(abortCause, true);
+      }
       long deadline = System.nanoTime() + 2_000_000_000L;
       synchronized (lock) {
         while (activeWorkers > 0 && System.nanoTime() < deadline) {
@@ -578,6 +607,7 @@ final class PeerExchange {
     final long[] postedStep;
     FloatBuffer[] views;
     ByteBuffer wire;
+    java.nio.ShortBuffer wireShorts;
     long readyFrom = -1;
     long step = -1;
     long doneStep = -1;
@@ -620,6 +650,7 @@ final class PeerExchange {
       }
       if (precision == PeerAllReduce.Precision.BF16 && runs > 1 && (wire == null || wire.capacity() < 2L * n)) {
         wire = ByteBuffer.allocateDirect(2 * n).order(ByteOrder.LITTLE_ENDIAN); // once per stage (or a larger vector)
+        wireShorts = wire.asShortBuffer();
       }
     }
 
@@ -640,7 +671,39 @@ final class PeerExchange {
     void release() {
       views = null;
       wire = null;
+      wireShorts = null;
       java.util.Arrays.fill(buffers, null);
+    }
+  }
+
+  /**
+   * Per-thread blocks the folds work in: bulk copies in and out of the direct buffers, and plain
+   * array loops in between, which the JIT vectorizes (element-wise buffer access it does not).
+   */
+  private static final class Scratch {
+    static final int BLOCK = 8192;
+    private static final ThreadLocal<Scratch> OF_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+    final float[] acc = new float[BLOCK];
+    final float[] in = new float[BLOCK];
+    final short[] bits = new short[BLOCK];
+
+    static Scratch get() {
+      return OF_THREAD.get();
+    }
+
+    /** acc[k] += x[at + k]: one more replica in rank order. */
+    void addFrom(FloatBuffer x, int at, int n) {
+      x.get(at, in, 0, n);
+      for (int k = 0; k < n; k++) {
+        acc[k] += in[k];
+      }
+    }
+
+    void roundToBf16(int n) {
+      for (int k = 0; k < n; k++) {
+        bits[k] = Bf16.round(acc[k]);
+      }
     }
   }
 }

@@ -113,6 +113,7 @@ final class AllReduceCheck {
       ctx.barrier(); // every replica has closed or aborted: nothing of the exchange may be left
       return List.of(new ReplicaReport(rank, SparkEnv.get().executorId(), hashes, c.length() <= 100_000 ? v : null, sent,
           received, PeerAllReduce.openExchanges(), error, failedAfter)).iterator();
-    }, ReplicaReport.class).collect();
+    }, ReplicaReport.class).repartition(1).collect(); // a shuffle after it: Spark retries barrier shuffle-map stages only
+
   }
 }

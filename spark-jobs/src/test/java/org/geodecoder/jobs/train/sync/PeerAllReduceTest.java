@@ -92,11 +92,15 @@ class PeerAllReduceTest {
     List<AllReduceCheck.ReplicaReport> reports = run(spark, c, "bf16");
     float[] exact = AllReduceCheck.expectedSum(5, n, 1, c.length());
     float[] got = reports.get(0).lastResult();
+    float[][] x = new float[n][];
+    for (int r = 0; r < n; r++) {
+      x[r] = AllReduceCheck.vector(5, r, 1, c.length());
+    }
     int rounded = 0;
     for (int i = 0; i < exact.length; i++) {
       double abs = 0;
       for (int r = 0; r < n; r++) {
-        abs += Math.abs(AllReduceCheck.vector(5, r, 1, c.length())[i]);
+        abs += Math.abs(x[r][i]);
       }
       // One bf16 rounding (relative 2^-8) per run boundary and at the end: n roundings of partial sums ≤ Σ|x|.
       double bound = n * Math.scalb(1.0, -8) * abs * (1 + 1e-3);
