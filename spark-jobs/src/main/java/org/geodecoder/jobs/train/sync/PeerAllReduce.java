@@ -67,6 +67,17 @@ public final class PeerAllReduce implements GradientSync {
     String key = run + "-st" + context.stageId() + "-a" + context.stageAttemptNumber();
     this.exchange = transport.exchanges.computeIfAbsent(key, k -> new PeerExchange(transport, k));
     exchange.join();
+    // Whatever the caller does, the exchange is released when the task ends (a failed task aborts it).
+    context.addTaskCompletionListener(new org.apache.spark.util.TaskCompletionListener() {
+      @Override
+      public void onTaskCompletion(org.apache.spark.TaskContext task) {
+        if (task.isFailed() || task.isInterrupted()) {
+          abort(new IllegalStateException("replica " + rank + "'s task failed"));
+        } else {
+          close();
+        }
+      }
+    });
     try {
       String group = hierarchical ? transport.executorId() : transport.executorId() + "#" + rank;
       String[] endpoints = context.allGather(group + "\t" + transport.host() + "\t" + transport.port());
@@ -124,7 +135,7 @@ public final class PeerAllReduce implements GradientSync {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (exchange != null && !left) {
       left = true;
       exchange.leave(null);
@@ -132,7 +143,7 @@ public final class PeerAllReduce implements GradientSync {
   }
 
   @Override
-  public void abort(Throwable cause) {
+  public synchronized void abort(Throwable cause) {
     if (exchange != null && !left) {
       left = true;
       exchange.leave(cause == null ? new IllegalStateException("replica " + rank + " aborted") : cause);

@@ -28,11 +28,11 @@ import org.apache.spark.network.client.TransportClient;
  * already holds every lower rank, so the reduction is a pipelined chain over runs: run 0 folds
  * its replicas (in memory, read from their buffers) and pushes each chunk to run 1, which adds
  * its replicas and pushes on, and so on; the last run holds the final sums and pushes each final
- * chunk to every other run, whose leader writes it into its own buffer and its replicas'. Replicas
- * of one run never touch the network: one stream per run, in and out. With two runs (two
- * executors) every replica-side link carries the vector once each way, the same bytes as a
- * ring; with more runs the first links carry more than a ring would (the price of the exact
- * order).
+ * chunk round the ring (to run 0, which writes it into its replicas' buffers and passes it to run
+ * 1, and so on up to the run before the last). Replicas of one run never touch the network. Every
+ * link between consecutive runs carries the vector at most twice per step (once as partial sums,
+ * once as final sums), against 2·(R−1)/R for a ring all-reduce over R runs: the same bytes for 2
+ * executors, at most R/(R−1) times more otherwise — the price of the exact order.
  *
  * <p><b>Flow.</b> A run announces READY(step) upstream once its replicas have posted their
  * buffers and the run below has announced READY, so data never arrives before its buffers exist
@@ -64,6 +64,7 @@ final class PeerExchange {
   private String[] runHost;
   private int[] runPort;
   private final Map<Integer, LocalRun> local = new HashMap<>();
+  private final Map<Integer, Long> earlyReady = new HashMap<>();
   private final Map<String, TransportClient> clients = new LinkedHashMap<>();
   private Throwable failure;
   private int members;
@@ -120,7 +121,9 @@ final class PeerExchange {
       String own = transport.host() + ":" + transport.port();
       for (int i = 0; i < runs; i++) {
         if ((runHost[i] + ":" + runPort[i]).equals(own)) { // the endpoint is per JVM: this run's replicas live here
-          local.put(i, new LocalRun(i, runFirst[i], runFirst[i + 1] - 1));
+          LocalRun run = new LocalRun(i, runFirst[i], runFirst[i + 1] - 1);
+          run.readyFrom = earlyReady.getOrDefault(i, -1L);
+          local.put(i, run);
         }
       }
       configured = true;
@@ -414,13 +417,13 @@ final class PeerExchange {
           r.copyToReplicas(from, to);
         }
         if (kind == PARTIAL) {
-          if (last) {
-            for (int target = 0; target < runs - 1; target++) {
-              send(r, target, FINAL, chunk, r.payload(from, to, precision));
-            }
-          } else {
-            send(r, r.index + 1, PARTIAL, chunk, r.payload(from, to, precision));
+          // Partial sums go down the chain; the last run starts the final sums round it: to run 0, which passes them on.
+          send(r, last ? 0 : r.index + 1, last ? FINAL : PARTIAL, chunk, r.payload(from, to, precision));
+        } else if (r.index + 1 < runs - 1) {
+          if (precision == PeerAllReduce.Precision.BF16) {
+            r.encodeWire(from, to); // exact: the final sums are bf16 values (this run's partials there were consumed)
           }
+          send(r, r.index + 1, FINAL, chunk, r.payload(from, to, precision));
         }
         if (kind == FINAL || last) {
           synchronized (lock) {
@@ -464,6 +467,9 @@ final class PeerExchange {
       if (r != null) {
         r.readyFrom = Math.max(r.readyFrom, step);
         lock.notifyAll();
+      } else {
+        // A peer configured and posted before this JVM finished configuring: keep it for the run.
+        earlyReady.merge(run, step, Math::max);
       }
     }
   }
@@ -660,6 +666,16 @@ final class PeerExchange {
         return buffers[0].duplicate().limit(to * 4).position(from * 4).slice();
       }
       return wire.duplicate().limit(to * 2).position(from * 2).slice();
+    }
+
+    void encodeWire(int from, int to) {
+      Scratch t = Scratch.get();
+      for (int at = from; at < to; at += Scratch.BLOCK) {
+        int n = Math.min(Scratch.BLOCK, to - at);
+        views[0].get(at, t.acc, 0, n);
+        t.roundToBf16(n);
+        wireShorts.put(at, t.bits, 0, n);
+      }
     }
 
     void copyToReplicas(int from, int to) {

@@ -31,7 +31,7 @@ final class AllReduceCheck {
 
   /** What one replica saw: its executor, per-step results (full vectors for small cases), bytes moved, leftovers. */
   record ReplicaReport(int rank, String executor, int[] stepHashes, float[] lastResult, long bytesSent, long bytesReceived,
-      int openExchangesAfter, String error, double failedAfterSeconds) implements java.io.Serializable {}
+      int openExchangesAfter, String error, long failedAtMillis) implements java.io.Serializable {}
 
   private AllReduceCheck() {}
 
@@ -77,16 +77,14 @@ final class AllReduceCheck {
       int[] hashes = new int[c.steps()];
       float[] v = null;
       String error = null;
-      double failedAfter = -1;
+      long failedAt = -1;
       long sent = 0;
       long received = 0;
       ByteBuffer buffer = ByteBuffer.allocateDirect(c.length() * Float.BYTES + 64).order(ByteOrder.nativeOrder());
       PeerAllReduce sync = new PeerAllReduce(ctx, runName, c.precision(), c.chunkFloats(), c.hierarchical(), timeoutMillis);
-      long failStart = 0;
       try {
         for (int s = 0; s < c.steps(); s++) {
           if (s == c.failAtStep()) {
-            failStart = System.nanoTime();
             if (rank == 1 && (!c.failTheStage() || ctx.stageAttemptNumber() == 0)) {
               throw new IllegalStateException("replica 1 fails on purpose at step " + s);
             }
@@ -108,11 +106,11 @@ final class AllReduceCheck {
           throw e;
         }
         error = e.getMessage();
-        failedAfter = (System.nanoTime() - failStart) / 1e9;
+        failedAt = System.currentTimeMillis(); // wall clock: comparable between the executors of one machine
       }
       ctx.barrier(); // every replica has closed or aborted: nothing of the exchange may be left
       return List.of(new ReplicaReport(rank, SparkEnv.get().executorId(), hashes, c.length() <= 100_000 ? v : null, sent,
-          received, PeerAllReduce.openExchanges(), error, failedAfter)).iterator();
+          received, PeerAllReduce.openExchanges(), error, failedAt)).iterator();
     }, ReplicaReport.class).repartition(1).collect(); // a shuffle after it: Spark retries barrier shuffle-map stages only
 
   }

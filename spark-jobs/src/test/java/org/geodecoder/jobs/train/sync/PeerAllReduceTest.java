@@ -65,13 +65,12 @@ class PeerAllReduceTest {
       assertNull(r.error(), "replica " + r.rank());
       assertArrayEquals(expected, r.stepHashes(), "replica " + r.rank() + ": the rank-order sums, bit for bit, at every step");
       assertEquals(0, r.openExchangesAfter(), "replica " + r.rank() + " left an exchange behind");
-      // A chain of runs: run j receives run j−1's partial sums and the final sums; the last run sends the final sums to
-      // every other run; the leader (first rank) of a run counts its run's bytes, the others move nothing.
+      // A chain of runs: partial sums go run j → j+1, final sums last → 0 → 1 → … → last−1; the leader (first rank)
+      // of a run counts its run's bytes, the others move nothing.
       int j = runOf[r.rank()];
-      boolean first = j == 0;
       boolean last = j == runs - 1;
-      long sent = runs == 1 || !leader[r.rank()] ? 0 : last ? (runs - 1) * v : v;
-      long received = runs == 1 || !leader[r.rank()] ? 0 : first || last ? v : 2 * v;
+      long sent = runs == 1 || !leader[r.rank()] ? 0 : last || j == runs - 2 ? v : 2 * v;
+      long received = runs == 1 || !leader[r.rank()] ? 0 : last ? v : j == 0 ? v : 2 * v;
       assertEquals(sent, r.bytesSent(), "payload bytes sent by replica " + r.rank() + " (run " + j + " of " + runs + ")");
       assertEquals(received, r.bytesReceived(), "payload bytes received by replica " + r.rank() + " (run " + j + " of " + runs + ")");
     }
@@ -113,7 +112,9 @@ class PeerAllReduceTest {
       assertArrayEquals(got, r.lastResult(), "replica " + r.rank() + " holds the same bf16 sums");
       assertEquals(0, r.openExchangesAfter());
     }
-    assertEquals(2L * c.length() * c.steps(), reports.get(0).bytesSent(), "2 bytes per float on the wire");
+    // Rank 0 (run 0 of 3) sends its partial sums and passes the final sums on to run 1: twice the vector, 2 bytes a float.
+    assertEquals(2 * 2L * c.length() * c.steps(), reports.stream().filter(r -> r.rank() == 0).findFirst().orElseThrow().bytesSent(),
+        "2 bytes per float on the wire");
   }
 
   @ParameterizedTest(name = "hierarchical {0}")
@@ -121,12 +122,13 @@ class PeerAllReduceTest {
   void aReplicaThatThrowsFailsItsPeersAtOnce(boolean hierarchical) {
     AllReduceCheck.Case c = new AllReduceCheck.Case(3, 10_000, 5, 1000, Precision.FP32, hierarchical, 3);
     List<AllReduceCheck.ReplicaReport> reports = run(spark, c, "fail" + hierarchical);
+    long thrownAt = reports.stream().filter(r -> r.rank() == 1).findFirst().orElseThrow().failedAtMillis();
     for (AllReduceCheck.ReplicaReport r : reports) {
       assertNotNull(r.error(), "replica " + r.rank() + " failed");
       if (r.rank() != 1) {
         assertTrue(r.error().contains("replica 1 fails on purpose"), "the peers learn why: " + r.error());
-        assertTrue(r.failedAfterSeconds() < 5, "replica " + r.rank() + " stopped waiting after " + r.failedAfterSeconds()
-            + " s (sync timeout 60 s)");
+        double after = (r.failedAtMillis() - thrownAt) / 1e3;
+        assertTrue(after < 5, "replica " + r.rank() + " stopped waiting " + after + " s after replica 1 threw (sync timeout 60 s)");
       }
       assertEquals(0, r.openExchangesAfter(), "replica " + r.rank() + " left an exchange behind");
     }
