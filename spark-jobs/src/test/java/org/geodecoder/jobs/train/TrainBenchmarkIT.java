@@ -151,6 +151,9 @@ class TrainBenchmarkIT {
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("WORLD", "2");
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      pb.environment().put("PORT", Integer.toString(free.getLocalPort())); // not the script's fixed default: others may use it
+    }
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
