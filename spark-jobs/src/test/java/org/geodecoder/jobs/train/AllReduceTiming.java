@@ -17,7 +17,7 @@ final class AllReduceTiming {
 
   /**
    * Median seconds per all-reduce of {@code floats} floats between the two executors, measured
-   * like gloo_allreduce.py: every replica meets the others (barrier), then times one all-reduce
+   * like gloo_allreduce.py: every replica meets the others (barrier, then a 1-float all-reduce), then times one all-reduce
    * of its preallocated direct buffer; the slowest replica counts; the first step warms up.
    */
   static double peerSeconds(JavaSparkContext jsc, int floats, PeerAllReduce.Precision precision) {
@@ -27,9 +27,13 @@ final class AllReduceTiming {
       double[] t = new double[STEPS];
       try (PeerAllReduce sync = new PeerAllReduce(ctx, "bench" + floats + precision, precision,
           PeerAllReduce.DEFAULT_CHUNK_FLOATS, true, 600_000)) {
+        ByteBuffer tiny = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
         for (int s = 0; s < STEPS; s++) {
           fill(v, floats, ctx.partitionId() + 1f);
           ctx.barrier();
+          // Spark's barrier() releases the tasks up to 1 s apart (it polls once a second); a 1-float all-reduce
+          // aligns them within a round trip, as gloo's own barrier (itself a tiny all-reduce) does in gloo_allreduce.py.
+          sync.allReduceSum(tiny, 1);
           long t0 = System.nanoTime();
           sync.allReduceSum(v, floats);
           t[s] = (System.nanoTime() - t0) / 1e9;
