@@ -30,7 +30,7 @@ import org.geodecoder.model.loss.LossTerms;
  *   <li>with N replicas: {@link #gradientsToHost(ByteBuffer)} (gathered on the device into one
  *       flat tensor, one copy into the caller's host buffer) → all-reduce (<em>sum</em>) → {@link
  *       #gradientsFromHost(ByteBuffer)} (one copy back); with one replica nothing;
- *   <li>{@link #gradientNorm()} (one 8-byte read back, also the divergence check), then {@link
+ *   <li>{@link #gradientNorm()} (one 4-byte read back, also the divergence check), then {@link
  *       #applyUpdate(double)}: clipping, SGD with momentum and weight decay at the scheduled rate,
  *       then the gradient is zeroed.
  * </ol>
@@ -200,19 +200,19 @@ public final class ReplicaTrainer implements AutoCloseable {
    */
   public double gradientNorm() {
     synchronized (deviceLock()) {
-      double squares;
+      double norm;
       if (reduced) {
-        squares = DeviceSgd.normSquared(exchange.views(), model.manager());
+        norm = DeviceSgd.norm(exchange.views(), model.manager());
       } else {
         List<NDArray> grads = ownGradients();
         try {
-          squares = DeviceSgd.normSquared(grads, model.manager());
+          norm = DeviceSgd.norm(grads, model.manager());
         } finally {
           closeAll(grads);
         }
       }
-      transfers.toHost(Double.BYTES, false);
-      return Math.sqrt(squares);
+      transfers.toHost(Float.BYTES, false);
+      return norm;
     }
   }
 

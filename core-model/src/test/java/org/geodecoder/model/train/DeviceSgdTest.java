@@ -2,6 +2,7 @@ package org.geodecoder.model.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -48,14 +49,29 @@ class DeviceSgdTest {
     return flat;
   }
 
+  /** Without clipping, bit-equal to the Java loop: the same float operations in the same order. */
+  @Test
+  void updatesEqualTheJavaReferenceBitForBitWithMomentumDecayAndMilestones() {
+    SgdConfig config = SgdConfig.builder().optLearningRate(0.1).optMomentum(0.9).optWeightDecay(1e-3)
+        .optMilestones(2, 4).optGamma(0.3).build();
+    assertEquals(0.0, maxRelativeDifference(config), "weights differ from the Java reference");
+  }
+
   /**
-   * Bit-equal to the Java loop: same float operations in the same order. Clipping is active in
-   * every step (gradients of norm ~10 against a clip of 1), so the norm path is exercised too.
+   * With clipping active in every step (gradients of norm ~10, clip 1): the norm is PyTorch's
+   * (float norms per tensor, then their norm) where the reference sums squares in double, about
+   * 1e-7 apart, so the clipping factor and the weights may differ in the last float bit.
    */
   @Test
-  void updatesEqualTheJavaReferenceBitForBitWithClippingMomentumDecayAndMilestones() {
+  void withClippingTheWeightsStayWithinAFloatRoundingOfTheReference() {
     SgdConfig config = SgdConfig.builder().optLearningRate(0.1).optMomentum(0.9).optWeightDecay(1e-3)
         .optMilestones(2, 4).optGamma(0.3).optClipNorm(1.0).build();
+    double diff = maxRelativeDifference(config);
+    assertTrue(diff <= 1e-6, "max difference relative to the largest value " + diff);
+  }
+
+  /** Six updates with random gradients on both; the largest weight (momentum) difference relative to the largest weight (momentum). */
+  private static double maxRelativeDifference(SgdConfig config) {
     Random r = new Random(42);
     float[] reference = gaussian(r, SIZE, 0.5);
     SgdOptimizer java = new SgdOptimizer(config, SIZE);
@@ -66,14 +82,27 @@ class DeviceSgdTest {
           float[] g = gaussian(r, SIZE, 1.0);
           g[3] = step % 2 == 0 ? -0f : 0f; // signed zeros take the same path too
           List<NDArray> grads = split(m, g);
-          double norm = Math.sqrt(DeviceSgd.normSquared(grads, m));
+          double norm = DeviceSgd.norm(grads, m);
           device.update(grads, norm);
           double javaNorm = java.update(reference, g.clone());
-          assertEquals(javaNorm, norm, 1e-12 * javaNorm, "norm, step " + step);
-          assertArrayEquals(reference, concat(weights), "weights after step " + step);
+          assertEquals(javaNorm, norm, 1e-6 * javaNorm, "norm, step " + step);
         }
         assertEquals(java.step(), device.step());
-        assertArrayEquals(java.state().momentum(), device.state().momentum());
+        float[] w = concat(weights);
+        float[] v = device.state().momentum();
+        float[] jv = java.state().momentum();
+        double diff = 0;
+        double scaleW = 0;
+        double scaleV = 0;
+        for (int i = 0; i < SIZE; i++) {
+          scaleW = Math.max(scaleW, Math.abs(reference[i]));
+          scaleV = Math.max(scaleV, Math.abs(jv[i]));
+        }
+        for (int i = 0; i < SIZE; i++) {
+          diff = Math.max(diff, Math.abs(w[i] - reference[i]) / scaleW);
+          diff = Math.max(diff, Math.abs(v[i] - jv[i]) / scaleV);
+        }
+        return diff;
       }
     }
   }

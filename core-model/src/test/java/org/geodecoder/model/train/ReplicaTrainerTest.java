@@ -294,7 +294,7 @@ class ReplicaTrainerTest {
       HostTransfers alone = t.transfers().since(before);
       assertEquals(0, alone.fullToHost());
       assertEquals(0, alone.fullFromHost());
-      assertEquals(Double.BYTES, alone.bytesToHost()); // the norm
+      assertEquals(Float.BYTES, alone.bytesToHost()); // the norm
       assertEquals(0, alone.bytesFromHost());
 
       java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect((int) p * 4 + 64)
@@ -307,7 +307,7 @@ class ReplicaTrainerTest {
       HostTransfers exchanged = t.transfers().since(before);
       assertEquals(1, exchanged.fullToHost());
       assertEquals(1, exchanged.fullFromHost());
-      assertEquals(p * 4 + Double.BYTES, exchanged.bytesToHost());
+      assertEquals(p * 4 + Float.BYTES, exchanged.bytesToHost());
       assertEquals(p * 4, exchanged.bytesFromHost());
       assertEquals(2, t.step());
     }

@@ -112,14 +112,14 @@ class TrainJobTest {
     for (JsonNode line : stepLines(one)) {
       assertEquals(0, line.get("host_copies_to").asInt(), line.toString());
       assertEquals(0, line.get("host_copies_from").asInt(), line.toString());
-      assertEquals(Double.BYTES, line.get("bytes_to_host").asLong(), line.toString()); // the gradient norm
+      assertEquals(Float.BYTES, line.get("bytes_to_host").asLong(), line.toString()); // the gradient norm
       assertEquals(0, line.get("bytes_from_host").asLong(), line.toString());
       assertTrue(line.get("t_fwd_bwd").asDouble() > 0, line.toString());
     }
     for (JsonNode line : stepLines(two)) { // rank 0's counters
       assertEquals(1, line.get("host_copies_to").asInt(), line.toString());
       assertEquals(1, line.get("host_copies_from").asInt(), line.toString());
-      assertEquals(params * Float.BYTES + Double.BYTES, line.get("bytes_to_host").asLong(), line.toString());
+      assertEquals(params * Float.BYTES + Float.BYTES, line.get("bytes_to_host").asLong(), line.toString());
       assertEquals(params * Float.BYTES, line.get("bytes_from_host").asLong(), line.toString());
     }
   }
