@@ -124,6 +124,19 @@ public final class GeoModel implements AutoCloseable {
    * @return {@code NDList(sceneLogits [B, S], logits_h [B, S, K_h] …)}
    */
   public NDList forward(NDArray images, boolean training, Random random) {
+    return forward(images, training, DropPath.RANDOM_KEY, random);
+  }
+
+  /**
+   * Runs the network with stochastic-depth masks drawn per sample from {@code keys} (so a
+   * sample's masks do not depend on its batch or slot). See {@link #forward(NDArray, boolean,
+   * Random)}.
+   */
+  public NDList forward(NDArray images, boolean training, DropPath.SampleKeys keys) {
+    return forward(images, training, DropPath.SAMPLE_KEYS_KEY, keys);
+  }
+
+  private NDList forward(NDArray images, boolean training, String drawKey, Object draws) {
     Shape expected = inputShape(images.getShape().get(0));
     if (!images.getShape().equals(expected)) {
       throw new IllegalArgumentException(
@@ -131,15 +144,15 @@ public final class GeoModel implements AutoCloseable {
               + images.getShape());
     }
     PairList<String, Object> params = new PairList<>();
-    if (random != null) {
-      params.add(DropPath.RANDOM_KEY, random);
+    if (draws != null) {
+      params.add(drawKey, draws);
     }
     return network.forward(parameterStore(), new NDList(images), training, params);
   }
 
   /** Inference forward pass without recording gradients. */
   public NDList predict(NDArray images) {
-    return Autograd.withGrad(false, () -> forward(images, false, null));
+    return Autograd.withGrad(false, () -> forward(images, false, DropPath.RANDOM_KEY, null));
   }
 
   /** A parameter store that hands out the parameter arrays themselves (no copies). */

@@ -10,12 +10,14 @@ public final class Batch {
   private final float[] images;
   private final int[] classLabels;
   private final int[] sceneLabels;
+  private final long[] sampleKeys;
 
-  private Batch(int size, float[] images, int[] classLabels, int[] sceneLabels) {
+  private Batch(int size, float[] images, int[] classLabels, int[] sceneLabels, long[] sampleKeys) {
     this.size = size;
     this.images = images;
     this.classLabels = classLabels;
     this.sceneLabels = sceneLabels;
+    this.sampleKeys = sampleKeys;
   }
 
   /**
@@ -32,7 +34,24 @@ public final class Batch {
               "B=%d scene labels but %d image values and %d class labels",
               b, images.length, classLabels.length));
     }
-    return new Batch(b, images, classLabels, sceneLabels);
+    return new Batch(b, images, classLabels, sceneLabels, null);
+  }
+
+  /**
+   * This batch with one random key per sample (e.g. from seed, epoch and global position): the
+   * stochastic-depth masks are drawn from them, so a sample gets the same masks in any batch, slot
+   * or replica.
+   */
+  public Batch withSampleKeys(long[] keys) {
+    if (keys.length != size) {
+      throw new IllegalArgumentException("B=" + size + " samples but " + keys.length + " sample keys");
+    }
+    return new Batch(size, images, classLabels, sceneLabels, keys);
+  }
+
+  /** The per-sample keys, or null when the batch has none. */
+  public long[] sampleKeys() {
+    return sampleKeys;
   }
 
   public int size() {
@@ -62,6 +81,7 @@ public final class Batch {
         to - from,
         java.util.Arrays.copyOfRange(images, from * img, to * img),
         java.util.Arrays.copyOfRange(classLabels, from * hs, to * hs),
-        java.util.Arrays.copyOfRange(sceneLabels, from, to));
+        java.util.Arrays.copyOfRange(sceneLabels, from, to),
+        sampleKeys == null ? null : java.util.Arrays.copyOfRange(sampleKeys, from, to));
   }
 }

@@ -217,4 +217,99 @@ class ReplicaTrainerTest {
       assertArrayEquals(new float[once.length], t.flatGradient());
     }
   }
+
+  /**
+   * Drop path on (rate 0.3 for a micro Swin): with per-sample keys, two replicas on half batches
+   * compute what one replica computes on the whole batch, masks included. Without keys (slot
+   * based draws) they do not, which shows the masks matter here.
+   */
+  @Test
+  void withSampleKeysTwoReplicasEqualOneEvenWithDropPath() {
+    ModelConfig dropping = CONFIG.toBuilder()
+        .setEncoder(CONFIG.encoder().toBuilder().optDropPathRate(0.3f).build()).build();
+    float[][] keyed = trainWholeAndHalves(dropping, true);
+    double keyedDiff = relativeL2(keyed[0], keyed[1]);
+    float[][] bySlot = trainWholeAndHalves(dropping, false);
+    double slotDiff = relativeL2(bySlot[0], bySlot[1]);
+    // batch 8 vs 4 changes the float summation order of the forward/backward, nothing else
+    assertTrue(keyedDiff < 1e-6, "keyed masks: relative L2 difference " + keyedDiff);
+    assertTrue(slotDiff > 100 * keyedDiff && slotDiff > 1e-5, "slot-keyed masks should differ: " + slotDiff);
+  }
+
+  private static double relativeL2(float[] a, float[] b) {
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff += (double) (a[i] - b[i]) * (a[i] - b[i]);
+      norm += (double) a[i] * a[i];
+    }
+    return Math.sqrt(diff / norm);
+  }
+
+  private static float[][] trainWholeAndHalves(ModelConfig config, boolean keys) {
+    try (ReplicaTrainer whole = ReplicaTrainer.create(config, Device.cpu(), SGD, 3);
+        ReplicaTrainer left = ReplicaTrainer.create(config, Device.cpu(), SGD, 3);
+        ReplicaTrainer right = ReplicaTrainer.create(config, Device.cpu(), SGD, 3)) {
+      java.nio.ByteBuffer l = java.nio.ByteBuffer.allocateDirect(whole.size() * 4)
+          .order(java.nio.ByteOrder.nativeOrder());
+      java.nio.ByteBuffer r = java.nio.ByteBuffer.allocateDirect(whole.size() * 4)
+          .order(java.nio.ByteOrder.nativeOrder());
+      for (int step = 0; step < 3; step++) {
+        Batch batch = randomBatch(8, 500 + step);
+        if (keys) {
+          long[] k = new long[8];
+          for (int i = 0; i < 8; i++) {
+            k[i] = 1000L * step + i; // the sample's global position
+          }
+          batch = batch.withSampleKeys(k);
+        }
+        whole.computeGradients(batch, 1.0);
+        whole.applyUpdate();
+        left.computeGradients(batch.slice(0, 4), 0.5);
+        right.computeGradients(batch.slice(4, 8), 0.5);
+        left.gradientsToHost(l);
+        right.gradientsToHost(r);
+        for (int i = 0; i < whole.size(); i++) { // the all-reduce, in rank order
+          float sum = l.getFloat(4 * i) + r.getFloat(4 * i);
+          l.putFloat(4 * i, sum);
+        }
+        left.gradientsFromHost(l);
+        right.gradientsFromHost(l);
+        left.applyUpdate(left.gradientNorm());
+        right.applyUpdate(right.gradientNorm());
+        assertArrayEquals(left.flatParameters(), right.flatParameters(), "replicas diverged");
+      }
+      return new float[][] {whole.flatParameters(), left.flatParameters()};
+    }
+  }
+
+  /** One replica moves nothing full-size in a step; the exchange path exactly one copy each way. */
+  @Test
+  void hostTransfersPerStepAreCounted() {
+    try (ReplicaTrainer t = ReplicaTrainer.create(CONFIG, Device.cpu(), SGD, 5)) {
+      long p = t.size();
+      HostTransfers before = t.transfers().snapshot();
+      t.computeGradients(randomBatch(4, 1), 1.0);
+      t.applyUpdate(t.gradientNorm());
+      HostTransfers alone = t.transfers().since(before);
+      assertEquals(0, alone.fullToHost());
+      assertEquals(0, alone.fullFromHost());
+      assertEquals(Float.BYTES, alone.bytesToHost()); // the norm
+      assertEquals(0, alone.bytesFromHost());
+
+      java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect((int) p * 4 + 64)
+          .order(java.nio.ByteOrder.nativeOrder());
+      before = t.transfers().snapshot();
+      t.computeGradients(randomBatch(4, 2), 1.0);
+      t.gradientsToHost(host);
+      t.gradientsFromHost(host);
+      t.applyUpdate(t.gradientNorm());
+      HostTransfers exchanged = t.transfers().since(before);
+      assertEquals(1, exchanged.fullToHost());
+      assertEquals(1, exchanged.fullFromHost());
+      assertEquals(p * 4 + Float.BYTES, exchanged.bytesToHost());
+      assertEquals(p * 4, exchanged.bytesFromHost());
+      assertEquals(2, t.step());
+    }
+  }
 }

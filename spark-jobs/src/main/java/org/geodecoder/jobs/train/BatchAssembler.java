@@ -13,7 +13,9 @@ import org.geodecoder.model.train.Batch;
 /**
  * Turns a replica's slice of rows into a {@link Batch}: decodes and augments every image with a
  * generator seeded by (seed, epoch, position), checks the labels, and sets aside unusable samples
- * with a reason (they are counted, never fatal here; the job decides on the fraction).
+ * with a reason (they are counted, never fatal here; the job decides on the fraction). Each
+ * sample also gets a stochastic-depth key from (seed, epoch, position). Thread-safe: the input
+ * pipeline calls {@link #training} from several threads, each with its own CPU arrays.
  */
 final class BatchAssembler {
   static final String UNDECODABLE = "undecodable_image";
@@ -35,15 +37,28 @@ final class BatchAssembler {
     this.scenes = scenes;
   }
 
-  /** Unusable samples met so far, by reason. */
-  TreeMap<String, Long> rejected() {
-    return rejected;
+  /** Unusable samples met so far, by reason (a copy). */
+  synchronized TreeMap<String, Long> rejected() {
+    return new TreeMap<>(rejected);
+  }
+
+  /** Values of one image. */
+  int imageValues() {
+    return imageValues;
   }
 
   /** The usable samples of {@code rows} as a training batch, or null when none is usable. */
   Batch training(List<TrainingSample> rows, int epoch, NDManager manager) {
+    return training(rows, epoch, manager, new float[rows.size() * imageValues]);
+  }
+
+  /**
+   * Like {@link #training(List, int, NDManager)}, decoding into {@code buffer} (room for every
+   * row); the batch's images are {@code buffer} itself when every row is usable, else a copy of
+   * its used part.
+   */
+  Batch training(List<TrainingSample> rows, int epoch, NDManager manager, float[] buffer) {
     int hs = hierarchy.hierarchies();
-    List<float[]> images = new ArrayList<>(rows.size());
     List<TrainingSample> kept = new ArrayList<>(rows.size());
     for (TrainingSample s : rows) {
       String bad = labelProblem(s.labels());
@@ -51,26 +66,40 @@ final class BatchAssembler {
         reject(bad);
         continue;
       }
-      float[] pixels = decode(s, manager, new Random(EpochOrder.augmentationSeed(seed, epoch, s.position())));
-      if (pixels == null) {
-        continue;
+      long key = EpochOrder.augmentationSeed(seed, epoch, s.position());
+      if (decodeInto(s, manager, new Random(key), buffer, kept.size() * imageValues)) {
+        kept.add(s);
       }
-      images.add(pixels);
-      kept.add(s);
     }
     if (kept.isEmpty()) {
       return null;
     }
-    float[] flat = new float[kept.size() * imageValues];
+    float[] flat = kept.size() * imageValues == buffer.length ? buffer
+        : java.util.Arrays.copyOf(buffer, kept.size() * imageValues);
     int[] classes = new int[kept.size() * hs];
     int[] sceneLabels = new int[kept.size()];
+    long[] keys = new long[kept.size()];
     for (int i = 0; i < kept.size(); i++) {
-      System.arraycopy(images.get(i), 0, flat, i * imageValues, imageValues);
       System.arraycopy(kept.get(i).labels(), 0, classes, i * hs, hs);
       int scene = kept.get(i).scene();
       sceneLabels[i] = scene >= 0 && scene < scenes ? scene : -1;
+      keys[i] = dropPathKey(seed, epoch, kept.get(i).position());
     }
-    return Batch.of(flat, classes, sceneLabels);
+    return Batch.of(flat, classes, sceneLabels).withSampleKeys(keys);
+  }
+
+  /** The stochastic-depth key of a sample: (seed, epoch, position), a stream apart from the augmentation's. */
+  static long dropPathKey(long seed, int epoch, long position) {
+    return EpochOrder.augmentationSeed(seed ^ 0x5DEECE66DL, epoch, position);
+  }
+
+  private boolean decodeInto(TrainingSample s, NDManager manager, Random random, float[] buffer, int offset) {
+    float[] pixels = decode(s, manager, random);
+    if (pixels == null) {
+      return false;
+    }
+    System.arraycopy(pixels, 0, buffer, offset, imageValues);
+    return true;
   }
 
   /** Centre-crop evaluation input for a sample, or null (counted) when undecodable. */
@@ -104,7 +133,7 @@ final class BatchAssembler {
     return null;
   }
 
-  private void reject(String reason) {
+  private synchronized void reject(String reason) {
     rejected.merge(reason, 1L, Long::sum);
   }
 }

@@ -26,6 +26,7 @@ import org.geodecoder.model.io.ModelCheckpoint;
 import org.geodecoder.model.io.ModelConfigJson;
 import org.geodecoder.model.loss.LossTerms;
 import org.geodecoder.model.train.Batch;
+import org.geodecoder.model.train.HostTransfers;
 import org.geodecoder.model.train.ReplicaTrainer;
 import org.geodecoder.model.train.SgdConfig;
 import org.slf4j.Logger;
@@ -95,16 +96,22 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
       }
       BatchAssembler assembler = new BatchAssembler(config.hierarchy(), config.imageSize(), config.scenes(), spec.seed());
       Loop loop = new Loop(spec, ctx, rank, replica, assembler, store, stepLines);
-      try (GradientSync sync = spec.sync().open(ctx, spec.runId() + "-e" + spec.epoch(), spec.syncTimeoutMillis())) {
+      GradientSync sync = spec.sync().open(ctx, spec.runId() + "-e" + spec.epoch(), spec.syncTimeoutMillis());
+      EpochReport report;
+      try {
         TrainingSample first = loop.train(rows, sync);
         long t0 = System.nanoTime();
         EvaluationAccumulator validation = loop.validate(first, rows);
         double valSeconds = (System.nanoTime() - t0) / 1e9;
-        // Leaving the try closes the sync: the one barrier of the stage, after which every peer is done.
-        return List.of(new EpochReport(rank, replica.trainer.step(), rank == 0 ? List.copyOf(stepLines) : List.of(),
+        report = new EpochReport(rank, replica.trainer.step(), rank == 0 ? List.copyOf(stepLines) : List.of(),
             validation, assembler.rejected(), loop.trainedSamples, loop.steps, loop.trainSeconds, loop.syncSeconds,
-            valSeconds, device.toString(), loop.divergedAtStep)).iterator();
+            valSeconds, device.toString(), loop.divergedAtStep);
+      } catch (Throwable e) {
+        sync.abort(e); // never waits: the peers stop at once instead of at their timeout
+        throw e;
       }
+      sync.close(); // the one barrier of the stage, after which every peer is done
+      return List.of(report).iterator();
     }
   }
 
@@ -195,6 +202,11 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
     private final long startedAt = System.nanoTime();
     private long lastLogNanos = System.nanoTime();
     private long samplesSinceLog;
+    /** The preallocated host buffer of the exchange (gradient, then the loss sums); null for 1 replica. */
+    private final java.nio.ByteBuffer exchange;
+    private final StepPhases phasesSinceLog = new StepPhases();
+    private final StepPhases epochPhases = new StepPhases();
+    private long lastStepEnd = System.nanoTime();
 
     Loop(Spec spec, BarrierTaskContext ctx, int rank, Replica replica, BatchAssembler assembler, CheckpointStore store,
         List<String> stepLines) {
@@ -208,6 +220,10 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
       this.slice = spec.batchSize() / spec.replicas();
       this.lossValues = 2 * (replica.model.config().hierarchies() + 1) + 1;
       this.lock = org.geodecoder.model.DeviceLocks.of(replica.model.device());
+      this.exchange = spec.replicas() > 1
+          ? java.nio.ByteBuffer.allocateDirect((replica.trainer.size() + lossValues) * Float.BYTES)
+              .order(java.nio.ByteOrder.nativeOrder())
+          : null;
     }
 
     /**
@@ -217,35 +233,100 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
      */
     TrainingSample train(Iterator<TrainingSample> rows, GradientSync sync) {
       ReplicaTrainer trainer = replica.trainer;
-      int params = trainer.size();
       List<TrainingSample> batch = new ArrayList<>(slice);
       long epochStart = spec.epochStart();
       long endOfEpoch = Math.min(epochStart + spec.stepsPerEpoch(), spec.endStep());
-      while (rows.hasNext()) {
-        TrainingSample s = rows.next();
-        if (s.isValidation()) {
-          return s;
+      lastStepEnd = System.nanoTime();
+      TrainingSample first = null;
+      try (BatchPipeline pipeline = new BatchPipeline(assembler, spec.epoch(), slice, inputThreads(), BATCHES_AHEAD)) {
+        while (rows.hasNext()) {
+          TrainingSample s = rows.next();
+          if (s.isValidation()) {
+            first = s;
+            break;
+          }
+          long step = epochStart + EpochOrder.stepOf(s.position(), spec.batchSize());
+          if (step < trainer.step() || step >= endOfEpoch) {
+            continue; // done before the checkpoint we resumed from, or past --max-steps
+          }
+          batch.add(s);
+          if (batch.size() < slice) {
+            continue;
+          }
+          if (pipeline.full() && !step(pipeline.next(), pipeline, sync, endOfEpoch)) {
+            return null;
+          }
+          pipeline.submit(step, batch);
+          batch.clear();
         }
-        long step = epochStart + EpochOrder.stepOf(s.position(), spec.batchSize());
-        if (step < trainer.step() || step >= endOfEpoch) {
-          continue; // done before the checkpoint we resumed from, or past --max-steps
+        while (!pipeline.isEmpty()) {
+          if (!step(pipeline.next(), pipeline, sync, endOfEpoch)) {
+            return null;
+          }
         }
-        batch.add(s);
-        if (batch.size() < slice) {
-          continue;
+      }
+      if (rank == 0 && steps > 0) {
+        String shares = epochPhases.shares();
+        LOG.info("train: epoch {} step time: {}", spec.epoch() + 1, shares);
+        stepLines.add(String.format(Locale.ROOT, "{\"type\":\"phases\",\"epoch\":%d,\"steps\":%d,%s}",
+            spec.epoch() + 1, epochPhases.steps(), epochPhases.json(true)));
+      }
+      return first;
+    }
+
+    /** Input threads per replica: the cores the task may use, leaving one to the step, at most 4. */
+    private static int inputThreads() {
+      return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
+    }
+
+    private static final int BATCHES_AHEAD = 2;
+
+    /**
+     * One step: forward + backward on the prepared slice, with N replicas the exchange (one copy
+     * to the host buffer, all-reduce, one copy back), the divergence check and the update.
+     *
+     * @return false when the step diverged (nothing applied)
+     */
+    private boolean step(BatchPipeline.Prepared prepared, BatchPipeline pipeline, GradientSync sync, long endOfEpoch) {
+      ReplicaTrainer trainer = replica.trainer;
+      int params = trainer.size();
+      HostTransfers before = trainer.transfers().snapshot();
+      long tReady = System.nanoTime();
+      Batch b = prepared.batch();
+      LossTerms terms = null;
+      // Replicas sharing a JVM and device take turns (see DeviceLocks); input and exchange run unlocked.
+      synchronized (lock) {
+        if (b != null) {
+          terms = trainer.computeGradients(b, (double) b.size() / spec.batchSize());
         }
-        long t0 = System.nanoTime();
-        float[] vector = new float[params + lossValues];
-        LossTerms terms;
-        // Replicas sharing a JVM and device take turns (see DeviceLocks: overlapping libtorch
-        // calls made gradients nondeterministic); only the all-reduce runs unlocked.
+      }
+      pipeline.release(prepared);
+      long tComputed = System.nanoTime();
+      float[] losses = lossValues(terms, b);
+      long tGathered = tComputed;
+      long tExchanged = tComputed;
+      if (exchange != null) {
         synchronized (lock) {
-          terms = gradients(batch, vector);
+          trainer.gradientsToHost(exchange);
         }
-        long t1 = System.nanoTime();
-        sync.allReduceSum(vector);
-        long t2 = System.nanoTime();
-        if (!allFinite(vector)) {
+        for (int i = 0; i < lossValues; i++) {
+          exchange.putFloat((params + i) * Float.BYTES, losses[i]);
+        }
+        tGathered = System.nanoTime();
+        sync.allReduceSum(exchange, params + lossValues);
+        tExchanged = System.nanoTime();
+        for (int i = 0; i < lossValues; i++) {
+          losses[i] = exchange.getFloat((params + i) * Float.BYTES);
+        }
+      }
+      double lr = trainer.learningRate();
+      double norm;
+      synchronized (lock) {
+        if (exchange != null) {
+          trainer.gradientsFromHost(exchange);
+        }
+        norm = trainer.gradientNorm();
+        if (!Double.isFinite(norm) || !allFinite(losses)) {
           // Every replica holds the same sums, so all stop at this step, before the update:
           // the weights and the last checkpoint stay finite.
           divergedAtStep = trainer.step() + 1;
@@ -253,62 +334,59 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
             LOG.error("train: step {} of epoch {}: the loss or gradient is not finite (NaN/Inf); stopping before the update",
                 divergedAtStep, spec.epoch() + 1);
           }
-          return null;
+          return false;
         }
-        double lr = trainer.learningRate();
-        double norm;
-        synchronized (lock) {
-          norm = trainer.applyUpdate(java.util.Arrays.copyOf(vector, params));
-        }
-        trainSeconds += (System.nanoTime() - t2 + t1 - t0) / 1e9;
-        syncSeconds += (t2 - t1) / 1e9;
-        trainedSamples += terms == null ? 0 : terms.batchSize();
-        steps++;
-        samplesSinceLog += Math.round(vector[params + lossValues - 1]);
-        if (rank == 0) {
-          afterStep(trainer.step(), lr, norm, vector, params, endOfEpoch);
-        }
-        batch.clear();
+        trainer.applyUpdate(norm);
       }
-      return null;
+      long tUpdated = System.nanoTime();
+      StepPhases phases = StepPhases.of(tReady - lastStepEnd, tComputed - tReady, tGathered - tComputed,
+          tExchanged - tGathered, tUpdated - tExchanged, trainer.transfers().since(before));
+      phasesSinceLog.add(phases);
+      epochPhases.add(phases);
+      trainSeconds += (tUpdated - tReady - (tExchanged - tGathered)) / 1e9;
+      syncSeconds += (tExchanged - tGathered) / 1e9;
+      trainedSamples += terms == null ? 0 : terms.batchSize();
+      steps++;
+      samplesSinceLog += Math.round(losses[lossValues - 1]);
+      if (rank == 0) {
+        afterStep(trainer.step(), lr, norm, losses, endOfEpoch, phases);
+      }
+      lastStepEnd = System.nanoTime(); // after logging and checkpoints: their time counts as data wait
+      return true;
     }
 
-    /** False when any value is NaN or infinite (a sum is non-finite exactly then, barring overflow, itself a divergence). */
-    static boolean allFinite(float[] vector) {
-      double sum = 0;
-      for (float v : vector) {
-        sum += v;
+    /** False when any value is NaN or infinite. */
+    static boolean allFinite(float[] values) {
+      for (float v : values) {
+        if (!Float.isFinite(v)) {
+          return false;
+        }
       }
-      return Double.isFinite(sum);
+      return true;
     }
 
-    /** Forward + backward on the slice; fills the gradient and the loss sums into {@code vector}. */
-    private LossTerms gradients(List<TrainingSample> rows, float[] vector) {
-      ReplicaTrainer trainer = replica.trainer;
-      Batch b = assembler.training(rows, spec.epoch(), replica.model.manager());
-      LossTerms terms = null;
-      int params = trainer.size();
-      if (b != null) {
-        terms = trainer.computeGradients(b, (double) b.size() / spec.batchSize());
-        System.arraycopy(trainer.flatGradient(), 0, vector, 0, params);
+    /** The slice's loss sums and counts per term, then its sample count (zeros without a batch). */
+    private float[] lossValues(LossTerms terms, Batch b) {
+      float[] values = new float[lossValues];
+      if (terms != null) {
         for (int t = 0; t < terms.terms(); t++) {
-          vector[params + 2 * t] = (float) terms.sum(t);
-          vector[params + 2 * t + 1] = terms.count(t);
+          values[2 * t] = (float) terms.sum(t);
+          values[2 * t + 1] = terms.count(t);
         }
-        vector[params + lossValues - 1] = b.size();
+        values[lossValues - 1] = b.size();
       }
-      return terms;
+      return values;
     }
 
-    private void afterStep(long step, double lr, double norm, float[] vector, int params, long endOfEpoch) {
+    private void afterStep(long step, double lr, double norm, float[] losses, long endOfEpoch, StepPhases phases) {
       int hs = replica.model.config().hierarchies();
       StringBuilder line = new StringBuilder(256);
-      double samples = vector[params + lossValues - 1];
+      double samples = losses[lossValues - 1];
       double objective = 0;
       StringBuilder terms = new StringBuilder();
       for (int t = 0; t <= hs; t++) {
-        double sum = vector[params + 2 * t];
-        double count = vector[params + 2 * t + 1];
+        double sum = losses[2 * t];
+        double count = losses[2 * t + 1];
         double mean = count > 0 ? sum / count : Double.NaN;
         objective += samples > 0 ? sum / samples : 0;
         terms.append(String.format(Locale.ROOT, ",\"loss_%s\":%s", t < hs ? "h" + (t + 1) : "scene", json(mean)));
@@ -316,8 +394,8 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
       double elapsed = (System.nanoTime() - startedAt) / 1e9;
       double rate = samples > 0 ? steps * (double) spec.batchSize() / Math.max(1e-9, elapsed) : 0;
       line.append(String.format(Locale.ROOT, "{\"type\":\"step\",\"epoch\":%d,\"step\":%d,\"lr\":%s,\"loss\":%s%s,"
-              + "\"grad_norm\":%s,\"samples\":%d,\"samples_per_s\":%.3f}", spec.epoch() + 1, step, json(lr), json(objective),
-          terms, json(norm), Math.round(samples), rate));
+              + "\"grad_norm\":%s,\"samples\":%d,\"samples_per_s\":%.3f,%s}", spec.epoch() + 1, step, json(lr),
+          json(objective), terms, json(norm), Math.round(samples), rate, phases.json(false)));
       stepLines.add(line.toString());
       boolean epochEnd = step == endOfEpoch;
       if (step % spec.logEvery() == 0 || epochEnd) {
@@ -326,14 +404,15 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
         long totalSteps = spec.endStep();
         double perStep = elapsed / Math.max(1, steps);
         String progress = String.format(Locale.ROOT,
-            "epoch %d/%d step %d/%d (%.0f%% of epoch) loss %.4f lr %.3g %.1f samples/s ETA %s",
+            "epoch %d/%d step %d/%d (%.0f%% of epoch) loss %.4f lr %.3g %.1f samples/s ETA %s | %s",
             spec.epoch() + 1, spec.epochs(), step, totalSteps,
             100.0 * (step - spec.epochStart()) / spec.stepsPerEpoch(), objective, lr, recent,
-            eta(perStep * (totalSteps - step)));
+            eta(perStep * (totalSteps - step)), phasesSinceLog.perStep());
         LOG.info("train: {}", progress);
         writeProgress(progress, line.toString());
         lastLogNanos = System.nanoTime();
         samplesSinceLog = 0;
+        phasesSinceLog.clear();
       }
       if (step % spec.checkpointEvery() == 0 || epochEnd) {
         TrainState state = new TrainState(step, spec.epoch(), step - spec.epochStart(), spec.stepsPerEpoch(),

@@ -83,6 +83,60 @@ class TrainJobTest {
     }
   }
 
+  /**
+   * A swin-style config with stochastic depth (micro Swin, drop path 0.3, given through an --init
+   * model): 2 replicas compute what 1 replica computes, because every mask is keyed by the
+   * sample's (seed, epoch, position). Also checks what crossed between device and host per step:
+   * nothing full-size with 1 replica, exactly one gradient copy each way with 2.
+   */
+  @Test
+  void withDropPathTwoReplicasEqualOneAndMoveOneGradientCopyEachWay() {
+    Path init = writeDropPathInit(spark, data, dir.resolve("drop-init"));
+    long params;
+    try (var m = org.geodecoder.model.GeoModel.load(init, ai.djl.Device.cpu())) {
+      params = m.parameterCount();
+    }
+    Path one = dir.resolve("drop-one");
+    Path two = dir.resolve("drop-two");
+    train(data.options(one, "replicas", "1", "max-steps", "4", "init", init.toString()));
+    train(data.options(two, "replicas", "2", "max-steps", "4", "init", init.toString()));
+    float[] a = TrainFixture.finalWeights(one);
+    float[] b = TrainFixture.finalWeights(two);
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff += (double) (a[i] - b[i]) * (a[i] - b[i]);
+      norm += (double) a[i] * a[i];
+    }
+    assertTrue(Math.sqrt(diff / norm) <= 1e-5, "relative L2 difference " + Math.sqrt(diff / norm));
+    for (JsonNode line : stepLines(one)) {
+      assertEquals(0, line.get("host_copies_to").asInt(), line.toString());
+      assertEquals(0, line.get("host_copies_from").asInt(), line.toString());
+      assertEquals(Float.BYTES, line.get("bytes_to_host").asLong(), line.toString()); // the gradient norm
+      assertEquals(0, line.get("bytes_from_host").asLong(), line.toString());
+      assertTrue(line.get("t_fwd_bwd").asDouble() > 0, line.toString());
+    }
+    for (JsonNode line : stepLines(two)) { // rank 0's counters
+      assertEquals(1, line.get("host_copies_to").asInt(), line.toString());
+      assertEquals(1, line.get("host_copies_from").asInt(), line.toString());
+      assertEquals(params * Float.BYTES + Float.BYTES, line.get("bytes_to_host").asLong(), line.toString());
+      assertEquals(params * Float.BYTES, line.get("bytes_from_host").asLong(), line.toString());
+    }
+  }
+
+  /** An --init model for the fixture's cells: micro Swin with drop path 0.3 (the swin_* presets use 0.2–0.5). */
+  static Path writeDropPathInit(SparkSession spark, TrainFixture data, Path init) {
+    org.geodecoder.model.ClassHierarchy hierarchy = org.geodecoder.model.ClassHierarchy.fromVocabulary(
+        org.geodecoder.jobs.partition.CellTables.read(spark, data.cells()));
+    org.geodecoder.model.ModelConfig micro = org.geodecoder.model.ModelConfig.preset("micro", hierarchy);
+    org.geodecoder.model.ModelConfig dropping = micro.toBuilder()
+        .setEncoder(micro.encoder().toBuilder().optDropPathRate(0.3f).build()).build();
+    try (var m = org.geodecoder.model.GeoModel.create(dropping, ai.djl.Device.cpu(), 42)) {
+      org.geodecoder.model.io.ModelCheckpoint.save(m, init);
+    }
+    return init;
+  }
+
   @Test
   void resumingFromACheckpointEndsBitIdenticalToAnUninterruptedRun() throws IOException {
     // One replica: two replicas sharing this JVM still drifted by a few ulps in 2 of 6 CI runs
