@@ -122,7 +122,8 @@ public final class ReplicaTrainer implements AutoCloseable {
             () -> {
               NDList out = model.forward(images, true, random());
               GeoLoss.Result r =
-                  GeoLoss.compute(out, batch.classLabels(), batch.sceneLabels(), b / share);
+                  GeoLoss.compute(out, batch.classLabels(), batch.sceneLabels(), b / share,
+                      model.config().geoLossQueries());
               Autograd.backward(r.objective());
               return r.terms();
             });
