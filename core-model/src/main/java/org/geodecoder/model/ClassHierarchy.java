@@ -123,6 +123,23 @@ public final class ClassHierarchy {
     return values.clone();
   }
 
+  /** The first {@code k} hierarchies (coarsest first), e.g. for the hierarchy-count ablation. */
+  public ClassHierarchy firstHierarchies(int k) {
+    if (k < 1 || k > hierarchies()) {
+      throw new IllegalArgumentException(
+          "Cannot keep " + k + " of " + hierarchies() + " hierarchies");
+    }
+    int[][] parents = new int[k][];
+    double[][] lat = new double[k][];
+    double[][] lon = new double[k][];
+    for (int h = 0; h < k; h++) {
+      parents[h] = h == 0 ? null : parents(h);
+      lat[h] = latDegrees(h);
+      lon[h] = lonDegrees(h);
+    }
+    return fromArrays(java.util.Arrays.copyOf(classCounts(), k), parents, lat, lon);
+  }
+
   /** Number of hierarchies (the paper's H = 7). */
   public int hierarchies() {
     return classCounts.length;

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.geodecoder.model.decoder.DecoderConfig;
+import org.geodecoder.model.loss.GeoLossQueries;
 import org.geodecoder.model.swin.SwinConfig;
 
 /**
@@ -12,16 +13,21 @@ import org.geodecoder.model.swin.SwinConfig;
  * hierarchy was built from. Immutable; saved as {@code model.json} in checkpoints.
  */
 public final class ModelConfig {
+  /** Names accepted by {@link #preset}: the Swin presets and {@code paper}. */
+  public static final String[] PRESETS = {"micro", "swin_tiny", "swin_small", "swin_base", "paper"};
+
   private final SwinConfig encoder;
   private final DecoderConfig decoder;
   private final ClassHierarchy hierarchy;
   private final String cellsTable;
+  private final GeoLossQueries geoLossQueries;
 
   private ModelConfig(Builder b) {
     this.encoder = b.encoder;
     this.decoder = b.decoder;
     this.hierarchy = b.hierarchy;
     this.cellsTable = b.cellsTable;
+    this.geoLossQueries = b.geoLossQueries;
   }
 
   /**
@@ -51,7 +57,8 @@ public final class ModelConfig {
         .setEncoder(encoder)
         .setDecoder(decoder)
         .setHierarchy(hierarchy)
-        .optCellsTable(cellsTable);
+        .optCellsTable(cellsTable)
+        .optGeoLossQueries(geoLossQueries);
   }
 
   public SwinConfig encoder() {
@@ -69,6 +76,11 @@ public final class ModelConfig {
   /** Where the hierarchy came from (e.g. a cells.parquet path), if recorded. */
   public Optional<String> cellsTable() {
     return Optional.ofNullable(cellsTable);
+  }
+
+  /** Which scene queries the geo loss trains (a training choice, recorded with the model). */
+  public GeoLossQueries geoLossQueries() {
+    return geoLossQueries;
   }
 
   /** Input image side. */
@@ -98,12 +110,13 @@ public final class ModelConfig {
     return encoder.equals(c.encoder)
         && decoder.equals(c.decoder)
         && hierarchy.equals(c.hierarchy)
-        && Objects.equals(cellsTable, c.cellsTable);
+        && Objects.equals(cellsTable, c.cellsTable)
+        && geoLossQueries == c.geoLossQueries;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(encoder, decoder, hierarchy, cellsTable);
+    return Objects.hash(encoder, decoder, hierarchy, cellsTable, geoLossQueries);
   }
 
   @Override
@@ -117,6 +130,7 @@ public final class ModelConfig {
     private DecoderConfig decoder;
     private ClassHierarchy hierarchy;
     private String cellsTable;
+    private GeoLossQueries geoLossQueries = GeoLossQueries.ALL;
 
     private Builder() {}
 
@@ -137,6 +151,11 @@ public final class ModelConfig {
 
     public Builder optCellsTable(String cellsTable) {
       this.cellsTable = cellsTable;
+      return this;
+    }
+
+    public Builder optGeoLossQueries(GeoLossQueries geoLossQueries) {
+      this.geoLossQueries = Objects.requireNonNull(geoLossQueries, "geoLossQueries");
       return this;
     }
 

@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.ModelConfig;
 import org.geodecoder.model.decoder.DecoderConfig;
+import org.geodecoder.model.loss.GeoLossQueries;
 import org.geodecoder.model.swin.SwinConfig;
 
 /**
@@ -65,6 +66,9 @@ public final class ModelConfigJson {
     hierarchy.add("levels", levels);
     root.add("hierarchy", hierarchy);
     config.cellsTable().ifPresent(t -> root.addProperty("cellsTable", t));
+    JsonObject training = new JsonObject();
+    training.addProperty("geoLossQueries", config.geoLossQueries().optionValue());
+    root.add("training", training);
     return GSON.toJson(root);
   }
 
@@ -127,6 +131,12 @@ public final class ModelConfigJson {
             .setHierarchy(ClassHierarchy.fromArrays(counts, parents, lat, lon));
     if (root.has("cellsTable")) {
       b.optCellsTable(root.get("cellsTable").getAsString());
+    }
+    // optional: files written before the choice existed were trained with "all"
+    if (root.has("training") && root.getAsJsonObject("training").has("geoLossQueries")) {
+      b.optGeoLossQueries(
+          GeoLossQueries.parse(
+              root.getAsJsonObject("training").get("geoLossQueries").getAsString()));
     }
     return b.build();
   }

@@ -22,7 +22,9 @@ import org.geodecoder.model.GeoModel;
 
 /**
  * Fills the Swin encoder of a model from an ImageNet-pretrained {@code .safetensors} file with
- * timm's parameter names (e.g. {@code swin_base_patch4_window7_224}); nothing is downloaded.
+ * timm's parameter names (e.g. {@code swin_base_patch4_window7_224}) or torchvision's ({@code
+ * swin_t/s/b}, translated by {@link SwinTensorNames}; the naming is detected from the tensor
+ * names); nothing is downloaded.
  *
  * <p>Name mapping: {@code patch_embed.proj/norm}, {@code layers.i.blocks.j.{norm1, norm2,
  * attn.proj, attn.relative_position_bias_table, mlp.fc1, mlp.fc2}}, {@code
@@ -50,12 +52,40 @@ public final class SwinWeightImporter {
    * @throws IllegalArgumentException on a shape mismatch, or in strict mode an incomplete import
    */
   public static ImportReport importInto(GeoModel model, Path file, boolean strict) {
-    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        InputStream is = new BufferedInputStream(Files.newInputStream(file))) {
-      Map<String, NDArray> tensors = new HashMap<>();
-      for (NDArray a : NDList.decode(m, is)) {
-        tensors.put(a.getName(), a);
+    try (InputStream is = new BufferedInputStream(Files.newInputStream(file))) {
+      return importInto(model, is, file.toString(), strict);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
+  }
+
+  /**
+   * Imports from a stream (e.g. a Hadoop file). Tensors in torchvision's names are translated to
+   * timm's ({@link SwinTensorNames}); errors and the report use the file's own names.
+   *
+   * @param source the file's name for messages
+   * @throws IllegalArgumentException naming the first tensor whose shape does not fit the model's
+   *     encoder, or in strict mode every parameter not filled and every tensor not used
+   */
+  public static ImportReport importInto(
+      GeoModel model, InputStream in, String source, boolean strict) {
+    try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+      Map<String, NDArray> file = new HashMap<>();
+      for (NDArray a : NDList.decode(m, in)) {
+        file.put(a.getName(), a);
       }
+      SwinTensorNames.Naming naming = SwinTensorNames.detect(file.keySet());
+      Map<String, NDArray> tensors = new HashMap<>();
+      Map<String, String> fileName = new HashMap<>();
+      for (Map.Entry<String, NDArray> e : file.entrySet()) {
+        String timm =
+            naming == SwinTensorNames.Naming.TORCHVISION
+                ? SwinTensorNames.timmName(e.getKey())
+                : e.getKey();
+        tensors.put(timm, e.getValue());
+        fileName.put(timm, e.getKey());
+      }
+      String encoder = model.config().encoder().name();
       Map<String, String> filled = new TreeMap<>();
       List<String> missing = new ArrayList<>();
       java.util.Set<String> used = new java.util.HashSet<>();
@@ -65,32 +95,35 @@ public final class SwinWeightImporter {
           continue;
         }
         NDArray target = model.parameters().get(i).getArray();
-        Source source = source(canonical.substring(ENCODER.length()), tensors);
-        if (source == null) {
+        Source src = source(canonical.substring(ENCODER.length()), tensors);
+        if (src == null) {
           missing.add(model.parameterNames().get(i));
           continue;
         }
-        NDArray value = tensors.get(source.name).toType(DataType.FLOAT32, false);
-        if (source.part >= 0) {
+        NDArray value = tensors.get(src.name).toType(DataType.FLOAT32, false);
+        if (src.part >= 0) {
           long rows = value.getShape().get(0) / 3;
-          value = value.get((source.part * rows) + ":" + ((source.part + 1) * rows));
+          value = value.get((src.part * rows) + ":" + ((src.part + 1) * rows));
         }
         if (!value.getShape().equals(target.getShape())) {
           throw new IllegalArgumentException(
               String.format(
-                  "%s: %s%s has shape %s, parameter %s needs %s",
-                  file,
-                  source.name,
-                  source.part >= 0 ? " (part " + source.part + " of q/k/v)" : "",
+                  "%s: tensor %s%s has shape %s but the %s encoder's parameter %s needs %s"
+                      + " (weights of another Swin variant?)",
+                  source,
+                  fileName.get(src.name),
+                  src.part >= 0 ? " (part " + src.part + " of q/k/v)" : "",
                   value.getShape(),
+                  encoder,
                   model.parameterNames().get(i),
                   target.getShape()));
         }
         target.set(value.toFloatArray());
-        used.add(source.name);
+        used.add(src.name);
+        String name = fileName.get(src.name);
         filled.put(
             model.parameterNames().get(i),
-            source.part >= 0 ? source.name + "[" + "qkv".charAt(source.part) + "]" : source.name);
+            src.part >= 0 ? name + "[" + "qkv".charAt(src.part) + "]" : name);
       }
       Map<String, String> ignored = new TreeMap<>();
       List<String> unused = new ArrayList<>();
@@ -100,21 +133,20 @@ public final class SwinWeightImporter {
         }
         String reason = ignoreReason(name);
         if (reason != null) {
-          ignored.put(name, reason);
+          ignored.put(fileName.get(name), reason);
         } else {
-          unused.add(name);
+          unused.add(fileName.get(name));
         }
       }
+      java.util.Collections.sort(unused);
       ImportReport report = new ImportReport(filled, ignored, unused, missing);
       if (strict && !report.isComplete()) {
         throw new IllegalArgumentException(
             String.format(
                 "%s: incomplete import of %s weights: parameters not filled %s, tensors not used %s",
-                file, model.config().encoder().name(), missing, unused));
+                source, encoder, missing, unused));
       }
       return report;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + file, e);
     }
   }
 

@@ -10,9 +10,9 @@ import ai.djl.ndarray.types.Shape;
  * The paper's loss, {@code L = Σ_h CE_h + CE_scene}, with label −1 ignored per term.
  *
  * <ul>
- *   <li>{@code CE_h}: every one of the S scene queries of hierarchy h is trained to predict the
- *       image's class in h (logits {@code [B, S, K_h]}); the per-sample value is the mean over
- *       the S queries. Label −1 (the image's cell was dropped in h) contributes nothing.
+ *   <li>{@code CE_h}: the scene queries of hierarchy h chosen by {@link GeoLossQueries} (by
+ *       default all S of them, averaged) are trained to predict the image's class in h (logits
+ *       {@code [B, S, K_h]}). Label −1 (the image's cell was dropped in h) contributes nothing.
  *   <li>{@code CE_scene}: scene logits {@code [B, S]} against the scene label; −1 = unknown.
  * </ul>
  *
@@ -54,6 +54,19 @@ public final class GeoLoss {
    */
   public static Result compute(
       NDList outputs, int[] classLabels, int[] sceneLabels, double normaliser) {
+    return compute(outputs, classLabels, sceneLabels, normaliser, GeoLossQueries.ALL);
+  }
+
+  /**
+   * @param queries which scene queries of each hierarchy the class terms supervise
+   * @see #compute(NDList, int[], int[], double)
+   */
+  public static Result compute(
+      NDList outputs,
+      int[] classLabels,
+      int[] sceneLabels,
+      double normaliser,
+      GeoLossQueries queries) {
     NDArray sceneLogits = outputs.get(0);
     int b = Math.toIntExact(sceneLogits.getShape().get(0));
     int scenes = Math.toIntExact(sceneLogits.getShape().get(1));
@@ -67,6 +80,11 @@ public final class GeoLoss {
     double[] sums = new double[hs + 1];
     long[] counts = new long[hs + 1];
     NDManager m = sceneLogits.getManager();
+    int[] scene = new int[b];
+    for (int i = 0; i < b; i++) {
+      scene[i] = checkLabel(sceneLabels[i], scenes, i, "scene");
+    }
+    NDArray queryWeights = queryWeights(m, sceneLogits, scene, queries); // [B, S]
     NDArray total = null;
     for (int h = 0; h < hs; h++) {
       NDArray logits = outputs.get(h + 1); // [B, S, K]
@@ -75,15 +93,11 @@ public final class GeoLoss {
       for (int i = 0; i < b; i++) {
         labels[i] = checkLabel(classLabels[i * hs + h], k, i, "hierarchy " + h);
       }
-      NDArray nll = perSample(m, logits, labels); // [B]
+      NDArray nll = perSample(m, logits, labels, queryWeights); // [B]
       counts[h] = countLabelled(labels);
       total = add(total, maskedSum(m, nll, labels, sums, h));
     }
-    int[] scene = new int[b];
-    for (int i = 0; i < b; i++) {
-      scene[i] = checkLabel(sceneLabels[i], scenes, i, "scene");
-    }
-    NDArray sceneNll = perSample(m, sceneLogits.expandDims(1), scene); // [B]
+    NDArray sceneNll = perSample(m, sceneLogits.expandDims(1), scene, null); // [B]
     counts[hs] = countLabelled(scene);
     total = add(total, maskedSum(m, sceneNll, scene, sums, hs));
     // a double scalar would promote the 0-d sum to float64; keep the logits' type
@@ -91,8 +105,45 @@ public final class GeoLoss {
     return new Result(total.div(scale), new LossTerms(sums, counts, b));
   }
 
-  /** Cross-entropy of each sample averaged over the query axis: logits [B, S, K] → [B]. */
-  private static NDArray perSample(NDManager m, NDArray logits, int[] labels) {
+  /**
+   * Weight of each scene query in a sample's class terms, {@code [B, S]}, rows summing to 1: 1/S
+   * everywhere ({@code all}), or one-hot at the model's chosen scene ({@code selected}) or at the
+   * labelled scene ({@code true-scene}; 1/S for unlabelled samples). Constants: no gradient.
+   * Null for {@code all}, which takes the plain mean (bit-identical to the loss before the choice
+   * existed).
+   */
+  static NDArray queryWeights(
+      NDManager m, NDArray sceneLogits, int[] sceneLabels, GeoLossQueries queries) {
+    if (queries == GeoLossQueries.ALL) {
+      return null;
+    }
+    int b = Math.toIntExact(sceneLogits.getShape().get(0));
+    int s = Math.toIntExact(sceneLogits.getShape().get(1));
+    float[] w = new float[b * s];
+    long[] chosen = null;
+    if (queries == GeoLossQueries.SELECTED) {
+      chosen = sceneLogits.argMax(1).toType(DataType.INT64, false).toLongArray(); // [B]
+    }
+    for (int i = 0; i < b; i++) {
+      int pick =
+          switch (queries) {
+            case SELECTED -> (int) chosen[i];
+            default -> sceneLabels[i]; // TRUE_SCENE
+          };
+      if (pick < 0) {
+        java.util.Arrays.fill(w, i * s, (i + 1) * s, 1f / s);
+      } else {
+        w[i * s + pick] = 1f;
+      }
+    }
+    return m.create(w, new Shape(b, s)).toDevice(sceneLogits.getDevice(), false);
+  }
+
+  /**
+   * Cross-entropy of each sample, weighted over the query axis (null: the mean): logits [B, S, K]
+   * → [B].
+   */
+  private static NDArray perSample(NDManager m, NDArray logits, int[] labels, NDArray weights) {
     long b = logits.getShape().get(0);
     long s = logits.getShape().get(1);
     long[] index = new long[labels.length];
@@ -105,7 +156,10 @@ public final class GeoLoss {
             .toDevice(logits.getDevice(), false)
             .broadcast(b, s, 1); // [B, S, 1]
     NDArray picked = logProbabilities.gather(idx, 2).reshape(b, s); // [B, S]
-    return picked.mean(new int[] {1}).neg(); // [B]
+    if (weights == null) {
+      return picked.mean(new int[] {1}).neg(); // [B]
+    }
+    return picked.mul(weights.toType(picked.getDataType(), false)).sum(new int[] {1}).neg(); // [B]
   }
 
   private static NDArray maskedSum(NDManager m, NDArray nll, int[] labels, double[] sums, int t) {

@@ -148,7 +148,8 @@ public final class ReplicaTrainer implements AutoCloseable {
             () -> {
               NDList out = model.forward(images, true, keys);
               GeoLoss.Result r =
-                  GeoLoss.compute(out, batch.classLabels(), batch.sceneLabels(), b / share);
+                  GeoLoss.compute(out, batch.classLabels(), batch.sceneLabels(), b / share,
+                      model.config().geoLossQueries());
               Autograd.backward(r.objective());
               return r.terms();
             });

@@ -93,7 +93,16 @@ public final class TrainJob extends AbstractJob {
     long endStep = o.maxSteps() > 0 ? Math.min(o.maxSteps(), totalSteps) : totalSteps;
     CheckpointStore store = new CheckpointStore(run.uri(), hadoop.get());
     int startEpoch = 0;
+    Map<String, Object> encoderRecord = null;
     var latest = store.latest();
+    String initUri = o.init();
+    if (latest.isEmpty() && !o.model().encoderWeights().isEmpty()) {
+      PretrainedEncoder.Imported encoder =
+          PretrainedEncoder.write(o.model().encoderWeights(), config, o.seed(), run.uri(), hadoop.get());
+      initUri = encoder.modelUri();
+      encoderRecord = encoder.record();
+      LOG.info("train: encoder from --encoder-weights {}", encoderRecord);
+    }
     if (latest.isPresent()) {
       TrainState state = store.load(latest.get()).state();
       startEpoch = state.nextEpoch();
@@ -106,6 +115,9 @@ public final class TrainJob extends AbstractJob {
       cfg.put("trajectory", o.trajectory());
       cfg.put("options", o.resolved());
       cfg.put("model", ModelConfigJson.toJson(config));
+      if (encoderRecord != null) {
+        cfg.put("encoder_weights", encoderRecord);
+      }
       run.writeJson(RunDirectory.CONFIG, cfg);
     }
     long dropped = inputs.trainCount() - stepsPerEpoch * o.batchSize();
@@ -125,7 +137,7 @@ public final class TrainJob extends AbstractJob {
     try (ProgressPoller poller = ProgressPoller.start(run, !sc.isLocal())) {
       for (int epoch = startEpoch; epoch < o.epochs() && step < endStep; epoch++) {
         long t0 = System.nanoTime();
-        EpochTask.Spec spec = new EpochTask.Spec(run.uri(), runId, hadoop, ModelConfigJson.toJson(config), o.init(),
+        EpochTask.Spec spec = new EpochTask.Spec(run.uri(), runId, hadoop, ModelConfigJson.toJson(config), initUri,
             o.device(), epoch, o.epochs(), stepsPerEpoch, endStep, o.batchSize(), replicas, o.seed(), o.learningRate(),
             o.momentum(), o.weightDecay(), o.sgd(stepsPerEpoch).milestones(), o.gamma(), o.clipNorm(), o.checkpointEvery(),
             o.keepCheckpoints(), o.logEvery(), o.syncTimeoutSeconds() * 1000, sync);
@@ -189,9 +201,10 @@ public final class TrainJob extends AbstractJob {
 
   /** The preset for the vocabulary of --cells, or the --init model's config (which must match it). */
   static ModelConfig modelConfig(SparkSession spark, TrainOptions o, HadoopConf hadoop) {
-    ClassHierarchy hierarchy = ClassHierarchy.fromVocabulary(CellTables.read(spark, o.cells()));
+    ClassHierarchy hierarchy = o.model().hierarchy(ClassHierarchy.fromVocabulary(CellTables.read(spark, o.cells())), o.cells());
     if (o.init().isEmpty()) {
-      return ModelConfig.preset(o.preset(), hierarchy).toBuilder().optCellsTable(o.cells()).build();
+      ModelConfig preset = ModelConfig.preset(o.preset(), hierarchy).toBuilder().optCellsTable(o.cells()).build();
+      return o.model().apply(preset, "--preset " + o.preset());
     }
     Path file = new Path(o.init(), ModelCheckpoint.CONFIG_FILE);
     ModelConfig init;
@@ -205,7 +218,7 @@ public final class TrainJob extends AbstractJob {
           + " classes per hierarchy but --cells " + o.cells() + " has " + java.util.Arrays.toString(hierarchy.classCounts())
           + "; fine-tuning needs the same cells (start a new model generation without --init instead)");
     }
-    return init.toBuilder().setHierarchy(hierarchy).optCellsTable(o.cells()).build();
+    return o.model().checkInit(init, o.init()).toBuilder().setHierarchy(hierarchy).optCellsTable(o.cells()).build();
   }
 
   /**

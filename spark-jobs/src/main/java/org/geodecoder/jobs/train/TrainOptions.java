@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionSpec;
-import org.geodecoder.model.swin.SwinConfig;
+import org.geodecoder.model.ModelConfig;
 import org.geodecoder.model.train.SgdConfig;
 
 /**
@@ -46,15 +46,16 @@ public record TrainOptions(
     int valSamples,
     double maxBadFraction,
     long syncTimeoutSeconds,
+    ModelOptions model,
     Map<String, String> resolved)
     implements Serializable {
 
-  static final List<OptionSpec> SPECS = List.of(
+  private static final List<OptionSpec> CORE_SPECS = List.of(
       OptionSpec.required("shards", "ingest output: the shards/ directory (Parquet with id, lat, lon, scene*, image, split), any Hadoop URI"),
       OptionSpec.required("labels", "partition output: labels.parquet (id, label_h1..label_hH)"),
       OptionSpec.required("cells", "partition output: cells.parquet (the class vocabulary the model predicts)"),
       OptionSpec.withDefault("output", "demo-output/train", "run directory (any Hadoop URI): checkpoints/, metrics.jsonl, model/, summary.json"),
-      OptionSpec.withDefault("preset", "micro", "model preset: " + String.join(", ", SwinConfig.PRESETS)),
+      OptionSpec.withDefault("preset", "micro", "model preset: " + String.join(", ", ModelConfig.PRESETS) + " (paper = swin_base with the paper's decoder)"),
       OptionSpec.withDefault("init", "", "model directory to start from (fine-tuning); its classes must match --cells. Empty: random init from --seed"),
       OptionSpec.withDefault("replicas", "auto", "model replicas = tasks of the barrier stage; auto: the cluster's task slots (largest divisor of --batch-size), 1 in local mode"),
       OptionSpec.withDefault("device", "auto", "auto (the GPU Spark assigns to the task, else CPU), cpu or gpu"),
@@ -78,13 +79,16 @@ public record TrainOptions(
       OptionSpec.withDefault("sync-timeout-s", 600, "a replica waiting longer than this for a peer's gradient fails the stage (Spark then retries it)"),
       OptionSpec.withDefault("sync-precision", "fp32", "gradient numbers on the wire between executors: fp32 (exact) or bf16 (half the bytes, fp32 sums; replicas stay identical, results differ from fp32 by ~2^-8 relative)"));
 
+  /** Every option: the core ones, then the model group ({@link ModelOptions}). */
+  static final List<OptionSpec> SPECS = ModelOptions.appendTo(CORE_SPECS, ModelOptions.SPECS);
+
   /** Options that shape the trajectory: a resumed run must use the same values. */
   static final List<String> TRAJECTORY = List.of("shards", "labels", "cells", "preset", "init", "replicas", "batch-size",
       "epochs", "lr", "momentum", "weight-decay", "milestones", "gamma", "clip-norm", "seed", "val-samples");
 
   public static TrainOptions parse(Map<String, String> values) {
     JobOptionsReader r = new JobOptionsReader(TrainJob.NAME, SPECS, values);
-    String preset = r.choice("preset", SwinConfig.PRESETS);
+    String preset = r.choice("preset", ModelConfig.PRESETS);
     String replicasRaw = r.requiredString("replicas");
     int replicas = 0;
     if (!replicasRaw.equals("auto")) {
@@ -110,7 +114,8 @@ public record TrainOptions(
         r.doubleValue("weight-decay", 0, 1), ms, r.doubleValue("gamma", 1e-9, 1), r.doubleValue("clip-norm", 0, 1e12),
         r.longValue("seed", Long.MIN_VALUE), r.longValue("checkpoint-every", 1), r.integer("keep-checkpoints", 1, 1000),
         resume, overwrite, r.longValue("log-every", 1), r.integer("val-samples", 0, Integer.MAX_VALUE),
-        r.doubleValue("max-bad-fraction", 0, 1), r.longValue("sync-timeout-s", 1), r.resolved());
+        r.doubleValue("max-bad-fraction", 0, 1), r.longValue("sync-timeout-s", 1),
+        ModelOptions.parse(r, preset, init == null ? "" : init.trim()), r.resolved());
     r.choice("sync-precision", "fp32", "bf16");
     o.sgd(1); // validates the combination now, before Spark starts
     return o;
@@ -134,7 +139,7 @@ public record TrainOptions(
   /** The resolved values of {@link #TRAJECTORY} options, recorded in the run directory. */
   Map<String, String> trajectory() {
     Map<String, String> t = new LinkedHashMap<>();
-    for (String k : TRAJECTORY) {
+    for (String k : ModelOptions.appendTo(TRAJECTORY, ModelOptions.NAMES)) {
       t.put(k, resolved.get(k));
     }
     return t;

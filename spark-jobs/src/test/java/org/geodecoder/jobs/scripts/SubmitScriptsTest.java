@@ -61,7 +61,7 @@ class SubmitScriptsTest {
         "--conf", "spark.executor.memoryOverhead=16g", "nightly", "--registry", "hdfs:///geo/registry");
     assertTrue(cmd.startsWith("spark-submit --master spark://head:7077 --deploy-mode client "), cmd);
     assertTrue(cmd.contains(" --properties-file " + TRAIN_PROPS + " "), cmd);
-    assertTrue(cmd.contains(" --conf spark.geodecoder.train.preset=swin_base "), cmd);
+    assertTrue(cmd.contains(" --conf spark.geodecoder.train.preset=paper "), cmd);
     assertTrue(cmd.contains(" --conf spark.geodecoder.train.milestones=4,8,12,13,14,15 "), cmd);
     assertTrue(cmd.contains(" --files " + ROOT + "/conf/gpu-discovery.sh "), cmd);
     assertTrue(cmd.contains(" --conf spark.executor.resource.gpu.amount=2 --conf spark.task.resource.gpu.amount=1 "
