@@ -108,7 +108,7 @@ job train --shards "$out/ingest/shards" --labels "$out/partition/labels.parquet"
 say "train job: $(( $(date +%s) - started )) s wall (Spark start and data included)"
 metrics="$out/train/metrics.jsonl"
 rates="$(sed -n 's/.*"samples_per_s"[[:space:]]*:[[:space:]]*\([0-9.eE+-]*\).*/\1/p' "$metrics" | tail -n +2)"
-say "train job: $(grep -c '"step"' "$metrics" || true) step lines; samples/s after the first step: $(tr '\n' ' ' <<< "$rates")"
+say "train job: $(grep -c '"samples_per_s"' "$metrics" || true) step lines; samples/s after the first step: $(tr '\n' ' ' <<< "$rates")"
 say "train job epoch: $(grep '"train_seconds"' "$metrics" | tail -1 | grep -o '"\(seconds\|train_seconds\|sync_seconds\)"[^,}]*' | tr '\n' ' ')"
 
 say "== 3. score job: $score_images synthetic photos on $device"
