@@ -56,6 +56,7 @@ geodecoder_java_flags() {
 GEODECODER_MAIN_CLASS="org.geodecoder.jobs.GeoDecoderCli"
 GEODECODER_TRAIN_PROPERTIES="$GEODECODER_ROOT/conf/spark-train.properties"
 GEODECODER_DISCOVERY_SCRIPT="$GEODECODER_ROOT/conf/gpu-discovery.sh"
+GEODECODER_CUDA_PROPERTIES="$GEODECODER_ROOT/conf/spark-cuda.properties"
 
 geodecoder_submit_usage() {
   # The calling script's header comment, then the options every submit script takes.
@@ -76,6 +77,10 @@ Options before <job> (all optional):
   --deploy-mode client|cluster
   --discovery-script PATH   GPU discovery script as executors see it
   --jar PATH                application jar (default: the assembly jar built by Maven)
+  --cuda ARCHIVE            GPU executors load the CUDA libtorch of ARCHIVE (mvn -Pcuda package:
+                            cuda-dist/target/geodecoder-cuda.tar.gz, or its copy on hdfs:/s3a:/...)
+                            shipped as --archives ARCHIVE#cuda, with conf/spark-cuda.properties;
+                            submit-local.sh takes the unpacked directory (cuda-dist/target/geodecoder-cuda)
   --name NAME               application name (default: geodecoder-<job>)
   --conf KEY=VALUE          any Spark setting; repeatable; wins over the files above
 Everything from <job> on is passed to the job: <job> --help lists its options.
@@ -147,10 +152,20 @@ geodecoder_property() {
 
 geodecoder_is_count() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
+# The CUDA build unpacked in directory $1 (lib/ inside): the environment DJL reads, as NAME=VALUE
+# lines, and the JVM flag, both taken from conf/spark-cuda.properties (one list for executors,
+# local runs and the load check) with ./cuda replaced by $1.
+geodecoder_cuda_env() {
+  geodecoder_properties "$GEODECODER_CUDA_PROPERTIES" | sed -n "s#^spark\.executorEnv\.##; T; s#=\./cuda/#=$1/#; p"
+}
+geodecoder_cuda_java_opts() {
+  geodecoder_property "$GEODECODER_CUDA_PROPERTIES" spark.executor.defaultJavaOptions | sed "s#=\./cuda/#=$1/#g"
+}
+
 geodecoder_submit() {
   SUBMIT_DRY_RUN=0
   local props="" props_given=0 config="" gpus="" executors="" cores="" exec_mem="" driver_mem=""
-  local jar="" name="" extra_confs=()
+  local jar="" name="" cuda="" extra_confs=()
   SUBMIT_DEPLOY_MODE=""
   SUBMIT_DISCOVERY=""
   while (( $# > 0 )); do
@@ -172,6 +187,7 @@ geodecoder_submit() {
       --deploy-mode) SUBMIT_DEPLOY_MODE="$2"; [[ "$2" == client || "$2" == cluster ]] || geodecoder_usage_error "--deploy-mode must be client or cluster, got '$2'" ;;
       --discovery-script) SUBMIT_DISCOVERY="$2" ;;
       --jar) jar="$2" ;;
+      --cuda) cuda="$2" ;;
       --name) name="$2" ;;
       --conf) [[ "$2" == *=* ]] || geodecoder_usage_error "--conf expects KEY=VALUE, got '$2'"; extra_confs+=("$2") ;;
       *) submit_mode_option "$1" "$2" || geodecoder_usage_error "unknown option $1 (options go before the job name; job options after it)" ;;
@@ -202,6 +218,16 @@ geodecoder_submit() {
   fi
 
   SUBMIT_CMD=("$submit")
+  SUBMIT_CUDA_DRIVER_OPTS=""
+  if [[ -n "$cuda" && "$SUBMIT_MODE" == local ]]; then
+    # Local mode: the tasks run in the driver JVM started here, which reads the variables at start.
+    [[ -f "$cuda/lib/libtorch.so" ]] || geodecoder_usage_error "--cuda $cuda: local mode needs the unpacked CUDA build, a directory with lib/libtorch.so (mvn -Pcuda package: cuda-dist/target/geodecoder-cuda)"
+    cuda="$(cd "$cuda" && pwd)"
+    local kv envs=()
+    while IFS= read -r kv; do envs+=("$kv"); done < <(geodecoder_cuda_env "$cuda")
+    SUBMIT_CMD=(env "${envs[@]}" "$submit")
+    SUBMIT_CUDA_DRIVER_OPTS=" $(geodecoder_cuda_java_opts "$cuda")"
+  fi
   submit_mode_args
   SUBMIT_CMD+=(--name "${name:-geodecoder-$SUBMIT_JOB}" --class "$GEODECODER_MAIN_CLASS")
   [[ -z "$props" ]] || SUBMIT_CMD+=(--properties-file "$props")
@@ -211,6 +237,19 @@ geodecoder_submit() {
       [[ "$kv" == spark.* ]] || geodecoder_usage_error "--config $config: '$kv' is not a spark.* setting"
       SUBMIT_CMD+=(--conf "$kv")
     done < <(geodecoder_properties "$config")
+  fi
+
+  if [[ -n "$cuda" && "$SUBMIT_MODE" != local ]]; then
+    # Executors unpack the archive as ./cuda; the properties point DJL there.
+    if [[ "$cuda" != *:* ]]; then
+      [[ -f "$cuda" || -f "$GEODECODER_ROOT/$cuda" ]] || geodecoder_usage_error "--cuda $cuda does not exist (build it with: mvn -Pcuda package)"
+      cuda="$(geodecoder_resolve_file --cuda "$cuda")"
+    fi
+    SUBMIT_CMD+=(--archives "$cuda#cuda")
+    local kv
+    while IFS= read -r kv; do
+      SUBMIT_CMD+=(--conf "$kv")
+    done < <(geodecoder_properties "$GEODECODER_CUDA_PROPERTIES")
   fi
 
   # GPUs: the executor and task amounts, and how executors discover their GPUs.

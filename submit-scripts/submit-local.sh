@@ -27,7 +27,7 @@ submit_mode_args() {
   SUBMIT_CMD+=(--master "$MASTER" --deploy-mode client)
   # Our quiet log configuration for the driver JVM started here (extraJavaOptions stay the
   # properties file's).
-  SUBMIT_CMD+=(--conf "spark.driver.defaultJavaOptions=-Dlog4j2.configurationFile=file:$GEODECODER_ROOT/conf/log4j2.properties")
+  SUBMIT_CMD+=(--conf "spark.driver.defaultJavaOptions=-Dlog4j2.configurationFile=file:$GEODECODER_ROOT/conf/log4j2.properties$SUBMIT_CUDA_DRIVER_OPTS")
 }
 
 geodecoder_submit "$@"

@@ -113,6 +113,52 @@ class SubmitScriptsTest {
     assertTrue(custom.endsWith(" local:///jobs.jar score --model m"), custom);
   }
 
+  /** What --cuda adds: the archive (unpacked as ./cuda by every executor) and every DJL setting. */
+  private static final String CUDA_CONFS = " --conf spark.executorEnv.PYTORCH_LIBRARY_PATH=./cuda/lib"
+      + " --conf spark.executorEnv.PYTORCH_VERSION=2.7.1 --conf spark.executorEnv.PYTORCH_FLAVOR=cu128"
+      + " --conf spark.executorEnv.PYTORCH_LIBRARY_EXCLUSION=libopenblas.so.0,libgfortran.so.5"
+      + " --conf spark.executor.defaultJavaOptions=-Djna.library.path=./cuda/lib"
+      + " --conf spark.yarn.appMasterEnv.PYTORCH_LIBRARY_PATH=./cuda/lib --conf spark.yarn.appMasterEnv.PYTORCH_VERSION=2.7.1"
+      + " --conf spark.yarn.appMasterEnv.PYTORCH_FLAVOR=cu128"
+      + " --conf spark.yarn.appMasterEnv.PYTORCH_LIBRARY_EXCLUSION=libopenblas.so.0,libgfortran.so.5 ";
+
+  @Test
+  void cudaShipsTheArchiveAndPointsDjlAtIt() throws Exception {
+    String yarn = dryRun("submit-yarn.sh", "--cuda", "hdfs:///geo/geodecoder-cuda.tar.gz", "--gpus-per-executor", "1",
+        "train", "--shards", "hdfs:///geo/shards");
+    assertTrue(yarn.contains(" --properties-file " + TRAIN_PROPS + " --archives 'hdfs:///geo/geodecoder-cuda.tar.gz#cuda'"
+        + CUDA_CONFS + "--files " + ROOT + "/conf/gpu-discovery.sh "), yarn);
+    assertTrue(yarn.endsWith(" " + JAR + " train --shards hdfs:///geo/shards"), yarn);
+    assertFalse(dryRun("submit-yarn.sh", "train").contains("PYTORCH"), "no CUDA settings without --cuda");
+
+    // A local archive is shipped from its absolute path.
+    Path archive = Files.createFile(tmp.resolve("geodecoder-cuda.tar.gz"));
+    String standalone = dryRun("submit-standalone.sh", "--master", "spark://head:7077", "--cuda", archive.toString(),
+        "score", "--model", "m");
+    assertTrue(standalone.contains(" --name geodecoder-score " + MAIN + " --archives '" + archive + "#cuda'" + CUDA_CONFS
+        + JAR + " score --model m"), standalone);
+
+    // Local mode: the tasks run in the driver JVM started here, so it gets the variables itself.
+    Path dir = Files.createDirectories(tmp.resolve("geodecoder-cuda/lib")).getParent();
+    Files.createFile(dir.resolve("lib/libtorch.so"));
+    String local = dryRun("submit-local.sh", "--cuda", dir.toString(), "score", "--device", "gpu");
+    assertEquals("env PYTORCH_LIBRARY_PATH=" + dir + "/lib PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cu128"
+        + " PYTORCH_LIBRARY_EXCLUSION=libopenblas.so.0,libgfortran.so.5 spark-submit --master 'local[*]' --deploy-mode client"
+        + " --conf 'spark.driver.defaultJavaOptions=-Dlog4j2.configurationFile=file:" + ROOT + "/conf/log4j2.properties"
+        + " -Djna.library.path=" + dir + "/lib' --name geodecoder-score " + MAIN + " " + JAR + " score --device gpu", local);
+
+    ScriptRunner.Result localArchive = ScriptRunner.run(env(), ScriptRunner.bash("submit-scripts/submit-local.sh", "--dry-run",
+        "--cuda", archive.toString(), "score"));
+    assertEquals(2, localArchive.exitCode());
+    assertTrue(localArchive.stderr().startsWith("submit-local.sh: error: --cuda " + archive + ": local mode needs the unpacked"
+        + " CUDA build, a directory with lib/libtorch.so"), localArchive.stderr());
+    ScriptRunner.Result missing = ScriptRunner.run(env(), ScriptRunner.bash("submit-scripts/submit-yarn.sh", "--dry-run",
+        "--cuda", tmp.resolve("missing.tar.gz").toString(), "train"));
+    assertEquals(2, missing.exitCode());
+    assertTrue(missing.stderr().startsWith("submit-yarn.sh: error: --cuda " + tmp.resolve("missing.tar.gz")
+        + " does not exist (build it with: mvn -Pcuda package)"), missing.stderr());
+  }
+
   @Test
   void jobArgumentsWithSpacesArePrintedQuoted() throws Exception {
     String cmd = dryRun("submit-yarn.sh", "nightly", "--manifests", "hdfs:///drops/*/manifest.csv", "--note", "it's new");
