@@ -30,7 +30,7 @@ import org.geodecoder.eval.GreatCircle;
  */
 public final class ExplainPanel {
   static final int TILE = 192;
-  static final int GAP = 14;
+  static final int GAP = 18;
   static final int MARGIN = 16;
   static final int TITLE_HEIGHT = 58;
   static final int LABEL_HEIGHT = 36;
@@ -117,14 +117,16 @@ public final class ExplainPanel {
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
       g.setColor(chosen ? CHOSEN : LEAST);
       if (chosen) {
-        label(g, "Image (as the model saw it)", x, y + 16, Color.BLACK);
+        label(g, "Image", x, y + 15, Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        label(g, "as the model saw it", x, y + 31, Color.DARK_GRAY);
         g.drawImage(tile, x, y + LABEL_HEIGHT, null);
       } else {
         // Under the image: what the two rows are.
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        String[] text = {"Top row: the chosen scene's", "queries (they made the prediction).",
-            "Bottom row: the least confident", "scene's queries, for contrast.", "",
-            "Bright = high attention (scaled", "to each map's maximum)."};
+        String[] text = {"Top row: queries of the", "chosen scene (they made", "the prediction).", "",
+            "Bottom row: queries of the", "least confident scene.", "", "Bright = more attention", "(each map scaled to its",
+            "own maximum)."};
         g.setColor(Color.DARK_GRAY);
         for (int i = 0; i < text.length; i++) {
           g.drawString(text[i], x, y + LABEL_HEIGHT + 16 + i * 18);
@@ -133,13 +135,13 @@ public final class ExplainPanel {
       for (int k = 0; k < in.hierarchies().length; k++) {
         x = MARGIN + (k + 1) * (TILE + GAP);
         float[] map = chosen ? in.chosenMaps()[k] : in.leastMaps()[k];
-        String head = String.format(Locale.ROOT, "h%d · %s (%.1f%%)", in.hierarchies()[k], in.sceneName(scene),
+        String head = String.format(Locale.ROOT, "h%d · %s · %.1f%%", in.hierarchies()[k], in.sceneName(scene),
             100 * in.sceneProbabilities()[scene]);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
         label(g, head, x, y + 15, chosen ? CHOSEN : LEAST);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        label(g, String.format(Locale.ROOT, "%s, max weight %.3f", chosen ? "chosen scene" : "least confident",
-            max(map)), x, y + 31, Color.DARK_GRAY);
+        label(g, String.format(Locale.ROOT, "%s · max %.3f", chosen ? "chosen" : "least confident", max(map)), x, y + 31,
+            Color.DARK_GRAY);
         g.drawImage(AttentionOverlay.overlay(tile, map, in.side()), x, y + LABEL_HEIGHT, null);
         g.setColor(chosen ? CHOSEN : LEAST);
         g.setStroke(new BasicStroke(2f));
