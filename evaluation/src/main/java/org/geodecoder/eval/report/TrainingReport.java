@@ -58,7 +58,7 @@ public final class TrainingReport {
     facts.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n"));
     md.append("| Steps logged | ").append(steps.size()).append(" |\n| Epochs finished | ").append(epochs.size())
         .append(" |\n\n");
-    if (!steps.isEmpty()) {
+    if (steps.stream().anyMatch(s -> Double.isFinite(s.loss()))) {
       lossChart(steps, directory.resolve(LOSS_PNG));
       written.add(directory.resolve(LOSS_PNG));
       md.append("## Training loss\n\nThe objective of each step (sum of the hierarchies' and the scene's cross-entropy),"
@@ -136,7 +136,10 @@ public final class TrainingReport {
     return s.endsWith("km") ? s.substring(0, s.length() - 2) + " km" : s;
   }
 
-  private static void lossChart(List<Step> steps, Path png) throws IOException {
+  private static void lossChart(List<Step> allSteps, Path png) throws IOException {
+    // A step whose loss was not finite (the run stopped there) has no point on the plot.
+    List<Step> steps = allSteps.stream().filter(s -> Double.isFinite(s.loss())).toList();
+
     XYChart chart = Charts.newXyChart("Training loss per step", "Step", "Loss");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
