@@ -54,27 +54,8 @@ public final class TopKMap {
     g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, width, image.getHeight());
-    g.setColor(Palette.OCEAN);
-    g.fillRect(0, 0, width, mapHeight);
-    g.setColor(Palette.LAND);
-    for (WorldOutline.Ring ring : WorldOutline.bundled().rings()) {
-      g.fill(path(ring, width, mapHeight));
-    }
-    g.setColor(Palette.GRID);
-    g.setStroke(new BasicStroke(0.5f));
-    for (int lon = -150; lon < 180; lon += 30) {
-      g.draw(new Line2D.Double(x(lon, width), 0, x(lon, width), mapHeight));
-    }
-    for (int lat = -60; lat <= 60; lat += 30) {
-      g.draw(new Line2D.Double(0, y(lat, mapHeight), width, y(lat, mapHeight)));
-    }
-    g.setColor(Palette.COAST);
-    g.setStroke(new BasicStroke(0.6f));
-    for (WorldOutline.Ring ring : WorldOutline.bundled().rings()) {
-      g.draw(path(ring, width, mapHeight));
-    }
-    g.setColor(Color.GRAY);
-    g.drawRect(0, 0, width - 1, mapHeight - 1);
+    View world = new View(0, 0, width, mapHeight, -180, 180, -90, 90);
+    drawBase(g, world, true);
 
     double best = cells.stream().mapToDouble(Cell::probability).max().orElse(1);
     List<Point2D> markers = new ArrayList<>();
@@ -83,10 +64,117 @@ public final class TopKMap {
     }
     Point2D truth = Double.isNaN(trueLatDegrees) ? null
         : new Point2D.Double(x(trueLonDegrees, width), y(trueLatDegrees, mapHeight));
-    if (truth != null && !markers.isEmpty()) {
+    drawMarks(g, world, cells, best, trueLatDegrees, trueLonDegrees);
+    View zoom = zoom(cells, trueLatDegrees, trueLonDegrees, width, mapHeight);
+    if (zoom != null) {
+      // Where the zoomed window is on the world map, then the window itself, bottom left (ocean).
+      g.setColor(Color.DARK_GRAY);
+      g.setStroke(new BasicStroke(1.2f));
+      g.draw(new java.awt.geom.Rectangle2D.Double(world.x(zoom.lon0), world.y(zoom.lat1),
+          world.x(zoom.lon1) - world.x(zoom.lon0), world.y(zoom.lat0) - world.y(zoom.lat1)));
+      java.awt.Shape clip = g.getClip();
+      g.setClip(zoom.x0, zoom.y0, zoom.w, zoom.h);
+      drawBase(g, zoom, false);
+      drawMarks(g, zoom, cells, best, trueLatDegrees, trueLonDegrees);
+      g.setClip(clip);
+      g.setColor(Color.DARK_GRAY);
+      g.setStroke(new BasicStroke(1.5f));
+      g.drawRect(zoom.x0, zoom.y0, zoom.w, zoom.h);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+      g.drawString(String.format(Locale.ROOT, "zoom: %.0f° × %.0f°", zoom.lon1 - zoom.lon0, zoom.lat1 - zoom.lat0),
+          zoom.x0 + 4, zoom.y0 - 4);
+    }
+    drawLegend(g, width, mapHeight, best, truth != null);
+    g.dispose();
+    return new Rendered(image, List.copyOf(markers), truth);
+  }
+
+  /** A lon/lat window drawn into a pixel rectangle (equirectangular). */
+  record View(int x0, int y0, int w, int h, double lon0, double lon1, double lat0, double lat1) {
+    double x(double lon) {
+      return x0 + (lon - lon0) / (lon1 - lon0) * w;
+    }
+
+    double y(double lat) {
+      return y0 + (lat1 - lat) / (lat1 - lat0) * h;
+    }
+  }
+
+  /** Spans below which the cells and the truth get a zoomed window (they would overlap on the world map). */
+  static final double ZOOM_BELOW_LON = 60;
+  static final double ZOOM_BELOW_LAT = 30;
+
+  /**
+   * The zoom window around the cells and the true location when they all lie within a small
+   * region (and not across the antimeridian), else null. Drawn in the bottom-left corner (south-east
+   * Pacific), or the bottom-right one (south Indian Ocean) when the region itself is in the south-west.
+   */
+  static View zoom(List<Cell> cells, double trueLat, double trueLon, int width, int mapHeight) {
+    double lonMin = Double.MAX_VALUE;
+    double lonMax = -Double.MAX_VALUE;
+    double latMin = Double.MAX_VALUE;
+    double latMax = -Double.MAX_VALUE;
+    List<double[]> points = new ArrayList<>();
+    for (Cell c : cells) {
+      points.add(new double[] {c.latDegrees(), c.lonDegrees()});
+    }
+    if (!Double.isNaN(trueLat)) {
+      points.add(new double[] {trueLat, trueLon});
+    }
+    for (double[] p : points) {
+      latMin = Math.min(latMin, p[0]);
+      latMax = Math.max(latMax, p[0]);
+      lonMin = Math.min(lonMin, p[1]);
+      lonMax = Math.max(lonMax, p[1]);
+    }
+    if (lonMax - lonMin >= ZOOM_BELOW_LON || latMax - latMin >= ZOOM_BELOW_LAT) {
+      return null;
+    }
+    // At least 8° × 4° with a margin, in the map's 2:1 aspect.
+    double spanLon = Math.max(8, Math.max(lonMax - lonMin, 2 * (latMax - latMin)) * 1.4);
+    double spanLat = spanLon / 2;
+    double cLon = (lonMin + lonMax) / 2;
+    double cLat = Math.max(-90 + spanLat / 2, Math.min(90 - spanLat / 2, (latMin + latMax) / 2));
+    int w = (int) Math.round(width * 0.36);
+    int h = w / 2;
+    boolean southWest = cLon < -30 && cLat < -10;
+    return new View(southWest ? width - w - 6 : 6, mapHeight - h - 6, w, h, cLon - spanLon / 2, cLon + spanLon / 2, cLat - spanLat / 2,
+        cLat + spanLat / 2);
+  }
+
+  private static void drawBase(Graphics2D g, View v, boolean grid) {
+    g.setColor(Palette.OCEAN);
+    g.fillRect(v.x0, v.y0, v.w, v.h);
+    g.setColor(Palette.LAND);
+    for (WorldOutline.Ring ring : WorldOutline.bundled().rings()) {
+      g.fill(path(ring, v));
+    }
+    if (grid) {
+      g.setColor(Palette.GRID);
+      g.setStroke(new BasicStroke(0.5f));
+      for (int lon = -150; lon < 180; lon += 30) {
+        g.draw(new Line2D.Double(v.x(lon), v.y0, v.x(lon), v.y0 + v.h));
+      }
+      for (int lat = -60; lat <= 60; lat += 30) {
+        g.draw(new Line2D.Double(v.x0, v.y(lat), v.x0 + v.w, v.y(lat)));
+      }
+    }
+    g.setColor(Palette.COAST);
+    g.setStroke(new BasicStroke(0.6f));
+    for (WorldOutline.Ring ring : WorldOutline.bundled().rings()) {
+      g.draw(path(ring, v));
+    }
+    g.setColor(Color.GRAY);
+    g.drawRect(v.x0, v.y0, v.w - 1, v.h - 1);
+  }
+
+  private static void drawMarks(Graphics2D g, View v, List<Cell> cells, double best, double trueLat, double trueLon) {
+    Point2D truth = Double.isNaN(trueLat) ? null : new Point2D.Double(v.x(trueLon), v.y(trueLat));
+    if (truth != null) {
       g.setColor(TRUTH);
       g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1, new float[] {5, 4}, 0));
-      g.draw(new Line2D.Double(markers.get(0), truth));
+      g.draw(new Line2D.Double(v.x(cells.get(0).lonDegrees()), v.y(cells.get(0).latDegrees()), truth.getX(),
+          truth.getY()));
     }
     // Least probable first, so the best cell is drawn on top.
     List<Integer> order = new ArrayList<>();
@@ -97,15 +185,15 @@ public final class TopKMap {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 11));
     FontMetrics m = g.getFontMetrics();
     for (int i : order) {
-      Point2D p = markers.get(i);
+      double px = v.x(cells.get(i).lonDegrees());
+      double py = v.y(cells.get(i).latDegrees());
       double r = MARKER_RADIUS;
       g.setColor(markerColour(cells.get(i).probability(), best));
-      g.fill(new Ellipse2D.Double(p.getX() - r, p.getY() - r, 2 * r, 2 * r));
+      g.fill(new Ellipse2D.Double(px - r, py - r, 2 * r, 2 * r));
       g.setColor(Color.BLACK);
       g.setStroke(new BasicStroke(1f));
-      g.draw(new Ellipse2D.Double(p.getX() - r, p.getY() - r, 2 * r, 2 * r));
-      String rank = String.valueOf(i + 1);
-      g.drawString(rank, (float) (p.getX() + r + 1), (float) (p.getY() - r + m.getAscent() - 4));
+      g.draw(new Ellipse2D.Double(px - r, py - r, 2 * r, 2 * r));
+      g.drawString(String.valueOf(i + 1), (float) (px + r + 1), (float) (py - r + m.getAscent() - 4));
     }
     if (truth != null) {
       g.setColor(Color.WHITE);
@@ -115,9 +203,6 @@ public final class TopKMap {
       g.setStroke(new BasicStroke(3f));
       drawCross(g, truth);
     }
-    drawLegend(g, width, mapHeight, best, truth != null);
-    g.dispose();
-    return new Rendered(image, List.copyOf(markers), truth);
   }
 
   /** The marker colour of a cell: the sequential scale at its probability / the best one's. */
@@ -170,11 +255,11 @@ public final class TopKMap {
     return (90 - latDegrees) / 180 * height;
   }
 
-  private static Path2D path(WorldOutline.Ring ring, int width, int height) {
+  private static Path2D path(WorldOutline.Ring ring, View v) {
     Path2D.Double p = new Path2D.Double(Path2D.WIND_EVEN_ODD, ring.size());
-    p.moveTo(x(ring.lonDegrees(0), width), y(ring.latDegrees(0), height));
+    p.moveTo(v.x(ring.lonDegrees(0)), v.y(ring.latDegrees(0)));
     for (int i = 1; i < ring.size(); i++) {
-      p.lineTo(x(ring.lonDegrees(i), width), y(ring.latDegrees(i), height));
+      p.lineTo(v.x(ring.lonDegrees(i)), v.y(ring.latDegrees(i)));
     }
     p.closePath();
     return p;
