@@ -36,7 +36,7 @@ public final class ExplainReport {
         .append("queries of the chosen scene (top row) and of the least confident scene (bottom row) for the ")
         .append("hierarchies shown, the scene confidences, and the top-k predicted cells on a world map ")
         .append("(with the true location and the error when known), as in the paper's Fig. 5–7.\n\n");
-    md.append("| | |\n|---|---|\n");
+    md.append("| Setting | Value |\n|---|---|\n");
     facts.forEach((k, v) -> md.append("| ").append(escape(k)).append(" | ").append(escape(v)).append(" |\n"));
     md.append("| Images explained | ").append(entries.size()).append(" |\n");
     md.append("| Images rejected | ").append(rejects.size()).append(" |\n\n");

@@ -54,7 +54,7 @@ public final class TrainingReport {
     }
     Files.createDirectories(directory);
     List<Path> written = new ArrayList<>();
-    StringBuilder md = new StringBuilder("# Training run\n\n| | |\n|---|---|\n");
+    StringBuilder md = new StringBuilder("# Training run\n\n| Setting | Value |\n|---|---|\n");
     facts.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n"));
     md.append("| Steps logged | ").append(steps.size()).append(" |\n| Epochs finished | ").append(epochs.size())
         .append(" |\n\n");
@@ -170,8 +170,16 @@ public final class TrainingReport {
   private static void validationChart(List<Epoch> epochs, List<String> keys, Path png) throws IOException {
     XYChart chart = Charts.newXyChart("Validation accuracy after each epoch", "Epoch", "Validation images (%)");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    // The axis ends a little above the best value (early runs sit near 0 %, where 0–100 would flatten them).
+    double top = 0;
+    for (Epoch e : epochs) {
+      for (String k : keys) {
+        Double v = e.validation().get(k);
+        top = v == null || v.isNaN() ? top : Math.max(top, 100 * v);
+      }
+    }
     chart.getStyler().setYAxisMin(0.0);
-    chart.getStyler().setYAxisMax(100.0);
+    chart.getStyler().setYAxisMax(Math.min(100.0, Math.max(10.0, Math.ceil((top + 5) / 10) * 10)));
     chart.getStyler().setXAxisDecimalPattern("0");
     chart.getStyler().setXAxisMin(0.5);
     chart.getStyler().setXAxisMax(epochs.get(epochs.size() - 1).epoch() + 0.5);
