@@ -151,6 +151,17 @@ class ExplainJobTest {
       assertTrue(index.contains("<img src=\"" + panel + "\""), panel);
     }
     assertFalse(index.contains("http://") || index.contains("https://"));
+    // To look at the reports: mvn test -Dtest=ExplainJobTest -Dgeodecoder.explain.copyTo=/tmp/explain
+    String copyTo = System.getProperty("geodecoder.explain.copyTo");
+    if (copyTo != null) {
+      try (Stream<Path> files = Files.walk(out)) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          Path to = Path.of(copyTo).resolve(out.relativize(f).toString());
+          Files.createDirectories(to.getParent());
+          Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
   }
 
   @Test
