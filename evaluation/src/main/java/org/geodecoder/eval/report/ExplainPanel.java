@@ -177,8 +177,8 @@ public final class ExplainPanel {
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
     label(g, in.id(), MARGIN, 24, Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-    String line = String.format(Locale.ROOT, "Predicted %s (p = %.3f)", latLon(best.latDegrees(), best.lonDegrees()),
-        best.probability());
+    String line = String.format(Locale.ROOT, "Predicted %s (p = %s)", latLon(best.latDegrees(), best.lonDegrees()),
+        ExplainReport.probability(best.probability()));
     if (in.hasTruth()) {
       line += String.format(Locale.ROOT, "   ·   true %s   ·   error %s km", latLon(in.trueLatDegrees(), in.trueLonDegrees()),
           MarkdownReport.km(errorKm(in)));

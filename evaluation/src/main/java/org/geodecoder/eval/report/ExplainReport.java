@@ -42,7 +42,7 @@ public final class ExplainReport {
     md.append("| Images rejected | ").append(rejects.size()).append(" |\n\n");
     if (!entries.isEmpty()) {
       md.append("## Predictions\n\n");
-      md.append("| # | Image | Predicted lat, lon | Cell | Probability | Scene (confidence) | Least confident scene "
+      md.append("| # | Image | Predicted lat, lon | Cell | Probability | Scene (conf.) | Least conf. scene "
           + "| True lat, lon | Error km |\n|---:|---|---|---|---:|---|---|---|---:|\n");
       int n = 1;
       for (Entry e : entries) {
@@ -50,7 +50,7 @@ public final class ExplainReport {
         md.append("| ").append(n++).append(" | ").append(escape(e.id())).append(" | ")
             .append(latLon(e.latDegrees(), e.lonDegrees())).append(" | ")
             .append(e.cellId() == null ? "class " + e.classLabel() : e.cellId()).append(" | ")
-            .append(String.format(Locale.ROOT, "%.3f", e.probability())).append(" | ")
+            .append(probability(e.probability())).append(" | ")
             .append(String.format(Locale.ROOT, "%d (%.1f%%)", e.scene(), 100 * e.sceneConfidence())).append(" | ")
             .append(String.format(Locale.ROOT, "%d (%.1f%%)", e.leastScene(), 100 * e.leastSceneConfidence())).append(" | ")
             .append(truth ? latLon(e.trueLatDegrees(), e.trueLonDegrees()) : "–").append(" | ")
@@ -73,6 +73,11 @@ public final class ExplainReport {
       md.append('\n');
     }
     return md.toString();
+  }
+
+  /** Three significant digits: an untrained model's best cell can have p = 0.0003. */
+  public static String probability(double p) {
+    return String.format(Locale.ROOT, p >= 0.001 ? "%.3f" : "%.2g", p);
   }
 
   private static String latLon(double lat, double lon) {

@@ -135,8 +135,9 @@ class ExplainJobTest {
         NDArray x = t.evalCenter(ImageDecoder.decode(e.getValue(), nd)).expandDims(0);
         Prediction p = predictor.predict(x).get(0);
         String token = vocabulary.cell(1, p.top().classLabel()).cellToken();
-        String row = String.format(java.util.Locale.ROOT, "| %s | %.2f, %.2f | %s | %.3f | %d (", e.getKey().replace("_", "\\_"),
-            p.latDegrees(), p.lonDegrees(), token, p.top().probability(), p.scene());
+        String row = String.format(java.util.Locale.ROOT, "| %s | %.2f, %.2f | %s | %s | %d (", e.getKey().replace("_", "\\_"),
+            p.latDegrees(), p.lonDegrees(), token, org.geodecoder.eval.report.ExplainReport.probability(p.top().probability()),
+            p.scene());
         assertTrue(md.contains(row), row + "\n" + md);
       }
     }
