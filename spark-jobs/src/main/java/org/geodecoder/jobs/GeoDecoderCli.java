@@ -19,6 +19,7 @@ import org.geodecoder.jobs.score.ScoreJob;
 import org.geodecoder.jobs.nightly.NightlyRetrainJob;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.evaluate.EvaluateJob;
+import org.geodecoder.jobs.explain.ExplainJob;
 import org.geodecoder.jobs.evaluate.AnalyzeDatasetJob;
 import org.geodecoder.jobs.io.RecordKryoRegistrator;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ public final class GeoDecoderCli {
 
   /** Every job, in pipeline order. */
   public static final List<Job> JOBS = List.of(new SynthJob(), new SamplePointsJob(), new IngestJob(), new PartitionJob(), new TrainJob(),
-      new ScoreJob(), new EvaluateJob(), new AnalyzeDatasetJob(), new PipelineJob(), new NightlyRetrainJob());
+      new ScoreJob(), new ExplainJob(), new EvaluateJob(), new AnalyzeDatasetJob(), new PipelineJob(), new NightlyRetrainJob());
 
   private GeoDecoderCli() {}
 

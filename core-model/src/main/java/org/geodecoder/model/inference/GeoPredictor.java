@@ -188,6 +188,46 @@ public final class GeoPredictor {
     }
   }
 
+  /**
+   * Prediction, scene probabilities and every query's last-layer cross-attention, per image
+   * (centre crop: one forward pass for the decision and one for the attention).
+   *
+   * @param images {@code [B, 3, I, I]} normalised, on the model's device
+   */
+  public List<Explanation> explain(NDArray images) {
+    int b = Math.toIntExact(images.getShape().get(0));
+    int sceneCount = model.config().scenes();
+    int q = model.config().hierarchies() * sceneCount;
+    int side = model.config().encoder().stageResolution(model.config().encoder().stages() - 1);
+    int tokens = side * side;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDList out = model.predict(images); // [B, S], [B, S, K_h]…
+      float[] scenes = out.get(0).toFloatArray();
+      List<float[]> logits = new ArrayList<>();
+      for (int h = 1; h < out.size(); h++) {
+        logits.add(out.get(h).toFloatArray());
+      }
+      float[] w =
+          Autograd.withGrad(
+                  false,
+                  () -> model.network().lastLayerAttention(model.parameterStore(), images))
+              .toFloatArray(); // [B, Q, T]
+      List<Explanation> explanations = new ArrayList<>(b);
+      for (int i = 0; i < b; i++) {
+        float[][] rows = new float[q][tokens];
+        for (int j = 0; j < q; j++) {
+          System.arraycopy(w, (i * q + j) * tokens, rows[j], 0, tokens);
+        }
+        Prediction p =
+            decide(model.config().hierarchy(), sceneCount, topK, scenes, logits, i, 1);
+        explanations.add(new Explanation(
+            p, HierarchicalProduct.softmax(scenes, i * sceneCount, sceneCount), side, rows));
+      }
+      return explanations;
+    }
+  }
+
   /** Manager for input arrays on the model's device; close it after use. */
   public NDManager newInputManager() {
     return model.manager().newSubManager();

@@ -87,4 +87,40 @@ class GeoPredictorTest {
       assertNotEquals(a[0], b[0]);
     }
   }
+
+  @Test
+  void explainAgreesWithPredictAndAttentionMaps() {
+    try (GeoModel model = GeoModel.create(ModelConfig.preset("micro", FLAT), Device.cpu(), 2);
+        NDManager m = model.manager().newSubManager()) {
+      ai.djl.engine.Engine.getInstance().setRandomSeed(5);
+      NDArray images = m.randomNormal(new Shape(2, 3, 64, 64));
+      GeoPredictor predictor = new GeoPredictor(model, 2);
+      List<Explanation> explanations = predictor.explain(images);
+      List<Prediction> predictions = predictor.predict(images);
+      assertEquals(2, explanations.size());
+      for (int i = 0; i < 2; i++) {
+        Explanation e = explanations.get(i);
+        Prediction p = predictions.get(i);
+        assertEquals(p.scene(), e.prediction().scene());
+        assertEquals(p.sceneConfidence(), e.sceneProbabilities()[p.scene()], 1e-6);
+        assertEquals(1.0, java.util.Arrays.stream(e.sceneProbabilities()).sum(), 1e-6);
+        for (int k = 0; k < 2; k++) {
+          assertEquals(p.cells().get(k).classLabel(), e.prediction().cells().get(k).classLabel());
+          assertEquals(p.cells().get(k).probability(), e.prediction().cells().get(k).probability(), 1e-6);
+        }
+        double least = e.sceneProbabilities()[e.leastConfidentScene()];
+        for (double v : e.sceneProbabilities()) {
+          assertTrue(v >= least);
+        }
+        for (int s : new int[] {p.scene(), e.leastConfidentScene()}) {
+          float[] expected = predictor.attentionMaps(images, 0, s).get(i).weights();
+          float[] actual = e.attention(0, s).weights();
+          assertEquals(expected.length, actual.length);
+          for (int t = 0; t < expected.length; t++) {
+            assertEquals(expected[t], actual[t], 1e-6);
+          }
+        }
+      }
+    }
+  }
 }

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a complete evaluation report into one directory: {@code metrics.json}, {@code
- * report.md}, {@code accuracy-curve.png}, {@code error-histogram.png}, {@code
+ * report.md}, {@code report.html} (the same, self-contained: {@link HtmlReport}), {@code
+ * accuracy-curve.png}, {@code error-histogram.png}, {@code
  * error-map-<dataset>.png} per evaluated dataset, and, for analysed datasets, {@code
  * lorenz-curve.png} and {@code density-<dataset>.png}. Existing files of these names are
  * replaced. Rendering needs no display ({@code java.awt.headless} is set if unset).
@@ -99,6 +100,7 @@ public final class ReportWriter {
     Files.writeString(md, MarkdownReport.render(result, analyses, paperComparison, plots),
         StandardCharsets.UTF_8);
     written.add(md);
+    written.add(HtmlReport.writeBeside(md));
     LOG.info("Wrote evaluation report for {} dataset(s) and {} analysis(es) to {}: {}",
         result.datasets().size(), analyses.size(), directory, written.size() + " files");
     return written;

@@ -1,6 +1,7 @@
 package org.geodecoder.eval.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -47,7 +48,7 @@ class ReportWriterTest {
     assertEquals(List.of("accuracy-curve.png", "error-histogram.png",
         "error-map-im2gps3k.png", "error-map-yfcc4k.png", "error-map-gws15k.png",
         "lorenz-curve.png", "density-im2gps3k.png", "density-yfcc4k.png", "density-gws15k.png",
-        "metrics.json", "report.md"), names);
+        "metrics.json", "report.md", "report.html"), names);
     assertPng(dir.resolve("accuracy-curve.png"), AccuracyCurveChart.size());
     assertPng(dir.resolve("error-histogram.png"), ErrorHistogramChart.size());
     assertPng(dir.resolve("lorenz-curve.png"), LorenzChart.size());
@@ -124,5 +125,18 @@ class ReportWriterTest {
     ErrorStats im2gps3k = result.dataset("Im2GPS3k").orElseThrow().overall();
     assertEquals(0.335, im2gps3k.accuracy(1), 0.03);
     assertEquals(0.761, im2gps3k.accuracy(4), 0.03);
+  }
+
+  @Test
+  void reportHtmlIsTheMarkdownWithEveryPlotEmbeddedAndNoNetworkReference() throws IOException {
+    String html = Files.readString(dir.resolve(HtmlReport.REPORT_HTML));
+    assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"), "network or script");
+    // 9 PNGs in the Markdown, 9 data URIs in the page, each the file's bytes.
+    assertEquals(9, html.split("src=\"data:image/png;base64,", -1).length - 1);
+    byte[] lorenz = Files.readAllBytes(dir.resolve("lorenz-curve.png"));
+    assertTrue(html.contains("src=\"data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(lorenz) + "\""));
+    assertTrue(html.contains("<th>Dataset</th>"), "the table is an HTML table");
+    assertTrue(html.contains("<td>GWS15k</td>"));
+    assertTrue(html.contains("<title>Geolocalization evaluation</title>"));
   }
 }

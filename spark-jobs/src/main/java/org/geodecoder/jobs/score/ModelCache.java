@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * modification time, so a model rewritten at the same URI is loaded again. Models of other
  * URIs that no task is using are closed when a new model is loaded: an executor keeps the
  * models of the job it runs, not of every job it ever ran.
+ *
+ * <p>Shared by every job that runs a model on executors (score, explain).
  */
-final class ModelCache {
+public final class ModelCache {
   private static final Logger LOG = LoggerFactory.getLogger(ModelCache.class);
   private static final Map<Key, Entry> ENTRIES = new LinkedHashMap<>();
   private static long loads;
@@ -65,7 +67,7 @@ final class ModelCache {
   }
 
   /** A task's use of a cached model; close it when the task ends. */
-  static final class Lease implements AutoCloseable {
+  public static final class Lease implements AutoCloseable {
     private final Key key;
     private final Entry entry;
     private boolean closed;
@@ -76,12 +78,12 @@ final class ModelCache {
     }
 
     /** Use only while holding {@link #lock()}. */
-    GeoModel model() {
+    public GeoModel model() {
       return entry.model;
     }
 
     /** Serialises forward passes on the model. */
-    ReentrantLock lock() {
+    public ReentrantLock lock() {
       return entry.lock;
     }
 
@@ -107,7 +109,7 @@ final class ModelCache {
    * @throws UncheckedIOException when the directory cannot be read
    * @throws IllegalArgumentException when model.json and the parameters do not match
    */
-  static Lease acquire(HadoopConf conf, String uri, Device device) {
+  public static Lease acquire(HadoopConf conf, String uri, Device device) {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(uri);
     Key key;
     FileSystem fs;

@@ -56,18 +56,18 @@ import scala.Tuple2;
  * Every layout gives the same partitions, in the same order, for the same input and options, so
  * the batches (and so the predictions) are reproducible.
  */
-final class ScoreInput {
-  static final int ID = 0;
-  static final int IMAGE = 1;
-  static final int SOURCE = 2;
-  static final int REASON = 3;
-  static final int DETAIL = 4;
-  static final int TRUE_LAT = 5;
-  static final int TRUE_LON = 6;
-  static final int SCENE3 = 7;
-  static final int SCENE16 = 8;
+public final class ScoreInput {
+  public static final int ID = 0;
+  public static final int IMAGE = 1;
+  public static final int SOURCE = 2;
+  public static final int REASON = 3;
+  public static final int DETAIL = 4;
+  public static final int TRUE_LAT = 5;
+  public static final int TRUE_LON = 6;
+  public static final int SCENE3 = 7;
+  public static final int SCENE16 = 8;
 
-  static final StructType SCHEMA = new StructType()
+  public static final StructType SCHEMA = new StructType()
       .add("id", DataTypes.StringType, false)
       .add("image", DataTypes.BinaryType, true)
       .add("source", DataTypes.StringType, true)
@@ -84,7 +84,7 @@ final class ScoreInput {
   private ScoreInput() {}
 
   /** Where the images are and in which layout. */
-  record Located(String format, String uri) {}
+  public record Located(String format, String uri) {}
 
   /**
    * The images to score.
@@ -92,8 +92,8 @@ final class ScoreInput {
    * @param listed files found (dir), or -1 when not counted before scoring
    * @param release frees what was cached to plan the read
    */
-  record Source(Located location, JavaRDD<Row> rows, boolean truth, boolean scenes, long listed, Runnable release) {
-    int partitions() {
+  public record Source(Located location, JavaRDD<Row> rows, boolean truth, boolean scenes, long listed, Runnable release) {
+    public int partitions() {
       return rows.getNumPartitions();
     }
   }
@@ -103,7 +103,7 @@ final class ScoreInput {
    * {@code tar}; a .parquet file or a directory of .parquet files is {@code shards}, and so is an
    * ingest output directory (its {@code shards/}); anything else is a {@code dir} tree.
    */
-  static Located locate(HadoopConf conf, String uri, String format) {
+  public static Located locate(HadoopConf conf, String uri, String format) {
     Path p = new Path(uri);
     try {
       FileSystem fs = p.getFileSystem(conf.get());
@@ -152,34 +152,46 @@ final class ScoreInput {
 
   /** Opens a located input. */
   static Source open(SparkSession spark, HadoopConf conf, Located at, ScoreJob.Options o) {
+    return open(spark, conf, at, o.split(), o.partitions(), o.maxImageBytes());
+  }
+
+  /**
+   * Opens a located input.
+   *
+   * @param split shards only: all, train or val
+   * @param partitions tasks; 0 for the layout's default
+   * @param maxImageBytes larger files become {@code file_too_large} rejects
+   */
+  public static Source open(SparkSession spark, HadoopConf conf, Located at, String split, int partitions,
+      long maxImageBytes) {
     switch (at.format()) {
       case "shards":
-        return shards(spark, at, o);
+        return shards(spark, at, split, partitions);
       case "tar":
-        return tar(spark, conf, at, o);
+        return tar(spark, conf, at, partitions);
       default:
-        return directory(spark, conf, at, o);
+        return directory(spark, conf, at, partitions, maxImageBytes);
     }
   }
 
-  private static Source shards(SparkSession spark, Located at, ScoreJob.Options o) {
+  private static Source shards(SparkSession spark, Located at, String split, int partitions) {
     Dataset<Row> raw = InputTables.read(spark, at.uri(), "parquet", "--input");
     StructType s = raw.schema();
     require(s, "id", StringType.class, "string", at.uri());
     require(s, "image", BinaryType.class, "binary (encoded JPEG/PNG)", at.uri());
     boolean truth = numeric(s, "lat", at.uri()) & numeric(s, "lon", at.uri());
     boolean scenes = numeric(s, "scene3", at.uri()) & numeric(s, "scene16", at.uri());
-    if (!"all".equals(o.split())) {
+    if (!"all".equals(split)) {
       if (!has(s, "split")) {
-        throw new OptionException("Cannot set --split (spark.geodecoder.score.split) to '" + o.split() + "': shards " + at.uri()
+        throw new OptionException("Cannot set --split to '" + split + "': shards " + at.uri()
             + " have no split column; their columns are " + List.of(s.fieldNames()));
       }
-      raw = raw.filter(col("split").equalTo(o.split()));
+      raw = raw.filter(col("split").equalTo(split));
     }
-    if (o.partitions() > 0) {
+    if (partitions > 0) {
       // Hash-partitioned then sorted: the same rows in the same order whatever the shuffle.
       raw = raw.withColumn("_source", input_file_name())
-          .repartition(o.partitions(), xxhash64(col("id"))).sortWithinPartitions("id", "_source");
+          .repartition(partitions, xxhash64(col("id"))).sortWithinPartitions("id", "_source");
     } else {
       raw = raw.withColumn("_source", input_file_name());
     }
@@ -192,10 +204,10 @@ final class ScoreInput {
     return new Source(at, rows.javaRDD(), truth, scenes, -1, () -> { });
   }
 
-  private static Source tar(SparkSession spark, HadoopConf conf, Located at, ScoreJob.Options o) {
+  private static Source tar(SparkSession spark, HadoopConf conf, Located at, int partitions) {
     Dataset<Row> entries = ImageSources.tarEntries(spark, conf, at.uri(), "--input");
-    if (o.partitions() > 0) {
-      entries = entries.repartition(o.partitions(), xxhash64(col("entry_path")))
+    if (partitions > 0) {
+      entries = entries.repartition(partitions, xxhash64(col("entry_path")))
           .sortWithinPartitions("entry_path", "archive");
     }
     Column reason = when(col("entry_error").isNotNull(), lit(ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER.code));
@@ -205,7 +217,7 @@ final class ScoreInput {
     return new Source(at, rows.javaRDD(), false, false, -1, () -> { });
   }
 
-  private static Source directory(SparkSession spark, HadoopConf conf, Located at, ScoreJob.Options o) {
+  private static Source directory(SparkSession spark, HadoopConf conf, Located at, int partitions, long maxImageBytes) {
     ImageSources.FileListing listing = ImageSources.listFiles(spark, conf, at.uri(), "--input");
     Dataset<Row> files = listing.files().persist(StorageLevel.MEMORY_AND_DISK());
     long n = files.count();
@@ -215,9 +227,9 @@ final class ScoreInput {
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     long auto = Math.max(jsc.defaultParallelism(), Math.min(100_000, (n + IMAGES_PER_PARTITION - 1) / IMAGES_PER_PARTITION));
-    int parts = (int) Math.max(1, Math.min(n, o.partitions() > 0 ? o.partitions() : auto));
+    int parts = (int) Math.max(1, Math.min(n, partitions > 0 ? partitions : auto));
     JavaRDD<String> paths = contiguousRanges(files, n, parts);
-    JavaRDD<Row> rows = paths.mapPartitions(readFiles(conf, listing.root(), o.maxImageBytes()));
+    JavaRDD<Row> rows = paths.mapPartitions(readFiles(conf, listing.root(), maxImageBytes));
     return new Source(at, rows, false, false, n, files::unpersist);
   }
 

@@ -260,7 +260,7 @@ public final class ScoreJob extends AbstractJob {
     out.writeJson("summary.json", summary);
   }
 
-  private static String qualify(HadoopConf conf, String uri, String option) {
+  public static String qualify(HadoopConf conf, String uri, String option) {
     Path p = new Path(uri);
     try {
       return p.getFileSystem(conf.get()).makeQualified(p).toString();
@@ -270,7 +270,7 @@ public final class ScoreJob extends AbstractJob {
   }
 
   /** model.json of a model directory, checked on the driver before any task starts. */
-  static ModelConfig readModelConfig(HadoopConf conf, String uri) {
+  public static ModelConfig readModelConfig(HadoopConf conf, String uri) {
     Path dir = new Path(uri);
     Path json = new Path(dir, ModelCheckpoint.CONFIG_FILE);
     try {
@@ -298,19 +298,24 @@ public final class ScoreJob extends AbstractJob {
   }
 
   /** S2 tokens of the finest classes, and where they came from (both null when unknown). */
-  record CellIds(String[] tokens, String source) {}
+  public record CellIds(String[] tokens, String source) {}
 
   /**
    * The cell tokens: from --cells (must match the model), else from the cells table model.json
    * names (skipped with a warning when unreadable or not matching), else none: cell_id is null.
    */
   static CellIds cellIds(SparkSession spark, Options o, ModelConfig config) {
-    String uri = o.cells() != null ? o.cells() : config.cellsTable().orElse(null);
+    return cellIds(spark, o.cells(), o.model(), config);
+  }
+
+  /** As {@link #cellIds(SparkSession, Options, ModelConfig)}, for --cells (or null) and --model. */
+  public static CellIds cellIds(SparkSession spark, String cellsOption, String modelOption, ModelConfig config) {
+    String uri = cellsOption != null ? cellsOption : config.cellsTable().orElse(null);
     if (uri == null) {
       LOG.info("cell_id will be null: no --cells given and {} names no cells table", ModelCheckpoint.CONFIG_FILE);
       return new CellIds(null, null);
     }
-    boolean explicit = o.cells() != null;
+    boolean explicit = cellsOption != null;
     String from = explicit ? "--cells " + uri : "the cells table " + uri + " named by " + ModelCheckpoint.CONFIG_FILE;
     CellVocabulary v;
     try {
@@ -325,7 +330,7 @@ public final class ScoreJob extends AbstractJob {
     String mismatch = mismatch(v, config.hierarchy());
     if (mismatch != null) {
       if (explicit) {
-        throw new JobFailedException(from + " does not belong to the model " + o.model() + ": " + mismatch);
+        throw new JobFailedException(from + " does not belong to the model " + modelOption + ": " + mismatch);
       }
       LOG.warn("cell_id will be null: {} does not belong to the model: {}; pass --cells", from, mismatch);
       return new CellIds(null, null);

@@ -195,6 +195,7 @@ public final class TrainJob extends AbstractJob {
     summary.put("rejected", rejectedTotal);
     summary.put("phase_seconds", phases.seconds());
     run.writeJson("summary.json", summary);
+    TrainReport.write(run.uri(), hadoop.get()); // report.md, report.html, loss and validation plots
     LOG.info("train: done, {} steps; model in {}; validation {}", result.steps(), result.modelDir(), lastValidation);
     return result;
   }
