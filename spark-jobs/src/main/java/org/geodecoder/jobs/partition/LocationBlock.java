@@ -12,8 +12,8 @@ import org.geodecoder.s2.SortedLeafCounter;
 /**
  * The valid rows of one input partition in columns: id bytes, S2 leaf cell, location in 1e-7
  * degrees (the statistics' units), 64-bit id hash and whether the row shapes the cells
- * (--fit-split), plus its fit leaves sorted for the level walk. About 40 bytes a row instead of
- * a cached wide row: the partition job's only copy of the input.
+ * (--fit-split), plus its fit leaves sorted for the level walk: 36 bytes a row plus the id's
+ * bytes, instead of a cached wide row. The partition job's only copy of the input.
  */
 final class LocationBlock implements Serializable {
   private static final long serialVersionUID = 1L;
