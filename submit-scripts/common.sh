@@ -13,13 +13,19 @@ geodecoder_ensure_built() {
   if [[ ! -f "$GEODECODER_JOBS_JAR" || ! -f "$GEODECODER_ROOT/spark-jobs/target/classpath-provided.txt" ]]; then
     stale="missing"
   else
-    stale="$(find "$GEODECODER_ROOT" -path "$GEODECODER_ROOT/work" -prune -o \
-      \( -path '*/src/main/*' -o -name pom.xml \) -newer "$GEODECODER_JOBS_JAR" -print -quit 2>/dev/null)"
+    # Only the POMs and the modules' main sources: never the outputs (demo-output/, work/,
+    # target/), which grow to many thousands of files and would slow every start.
+    local inputs=("$GEODECODER_ROOT/pom.xml") m
+    for m in "${GEODECODER_MODULES[@]}"; do
+      inputs+=("$GEODECODER_ROOT/$m/pom.xml" "$GEODECODER_ROOT/$m/src/main")
+    done
+    stale="$(find "${inputs[@]}" -newer "$GEODECODER_JOBS_JAR" -print -quit 2>/dev/null)"
   fi
   if [[ -n "$stale" ]]; then
     echo "geodecoder: building the project jars with Maven (tests skipped; the first build downloads dependencies)..." >&2
     local log="$GEODECODER_ROOT/target-build.log"
-    if ! (cd "$GEODECODER_ROOT" && mvn -q -B -DskipTests install) > "$log" 2>&1; then
+    # package, not install: the launcher reads the jars from target/, and ~/.m2 stays untouched.
+    if ! (cd "$GEODECODER_ROOT" && mvn -q -B -DskipTests package) > "$log" 2>&1; then
       tail -30 "$log" >&2
       echo "geodecoder: the Maven build failed (full log: $log)" >&2
       exit 1
@@ -39,6 +45,15 @@ geodecoder_classpath() {
     cp+="$(tr ':' '\n' < "$GEODECODER_ROOT/spark-jobs/target/$f" | grep -v -e '/org/geodecoder/' -e "^$GEODECODER_ROOT/" | paste -sd: -):"
   done
   echo "${cp%:}"
+}
+
+# Spark settings for local mode (conf/spark-local.properties) as -D flags: SparkConf reads them
+# as defaults, so --conf and --properties-file still win.
+geodecoder_local_flags() {
+  local kv
+  while IFS= read -r kv; do
+    printf '%s\n' "-D$kv"
+  done < <(geodecoder_properties "$GEODECODER_ROOT/conf/spark-local.properties")
 }
 
 # JVM flags every Spark JVM of ours gets (one list: conf/java-opens.args).

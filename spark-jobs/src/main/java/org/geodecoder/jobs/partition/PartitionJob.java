@@ -1,23 +1,10 @@
 package org.geodecoder.jobs.partition;
 
-import static org.apache.spark.sql.functions.abs;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.isnan;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.trim;
-import static org.apache.spark.sql.functions.xxhash64;
-
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -25,23 +12,18 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.geodecoder.jobs.GeoDecoderCli;
 import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobFailedException;
-import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.jobs.io.LocationRows;
 import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.io.PhaseTimer;
 import org.geodecoder.jobs.sample.SamplePoints;
 import org.geodecoder.s2.AdaptivePartitioner;
-import org.geodecoder.s2.CellIds;
 import org.geodecoder.s2.CellStatistics;
 import org.geodecoder.s2.CellVocabulary;
 import org.geodecoder.s2.LeafLabeler;
@@ -54,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code geodecoder partition}: the seven adaptive S2 hierarchies and the labels of every
  * image, in one pass over the input.
  *
- * <p>Steps: validate options → read and classify rows (bad ones to {@code rejects/}) → keep the
- * valid locations as sorted leaf-cell arrays → walk the S2 levels once for all hierarchies,
+ * <p>Steps: validate options → read and validate the id and coordinate columns in one pass that
+ * keeps the valid rows as compact blocks with their S2 leaf cells ({@link PartitionInput}; bad
+ * rows to {@code rejects/}) → walk the S2 levels once for all hierarchies,
  * each level one distributed count → per-class statistics in exact integer sums → write
  * {@code cells.parquet}, {@code cells_h<k>.csv}, {@code labels.parquet}, {@code summary.json}.
  * Only per-cell data ever reaches the driver; the output is identical for any partitioning or
@@ -66,8 +49,6 @@ public final class PartitionJob extends AbstractJob {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionJob.class);
 
   static final String REASON = LocationRows.REASON;
-  /** Staged column with --fit-split: the row's split (whether it shapes the cells). */
-  private static final String SPLIT = "fit_split_value";
 
   public PartitionJob() {
     super(NAME, "Compute the adaptive S2 cell hierarchies (classes) and per-image labels", PartitionOptions.SPECS);
@@ -107,102 +88,54 @@ public final class PartitionJob extends AbstractJob {
     LOG.info("Reading {} (id={}, lat={}, lon={})", input, idCol, latCol, lonCol);
 
     jsc.setJobDescription("partition: read and validate " + input);
-    // The one pass over the input: every later step reads this cache.
-    Dataset<Row> staged = withSplit(LocationRows.stage(raw, idCol, latCol, lonCol), raw, o, input)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> classified = null;
+    PartitionInput.Validated in = PartitionInput.read(spark, raw, idCol, latCol, lonCol, o.fitSplit(), input);
     try {
-      jsc.setJobDescription("partition: find duplicate ids");
-      String[] carry = o.fitSplit() == null ? new String[0] : new String[] {SPLIT};
-      classified = LocationRows.classify(staged, carry).persist(StorageLevel.MEMORY_AND_DISK());
-      return runOnClassified(spark, jsc, o, out, input, classified, staged, latCol, lonCol, start, phases);
+      return runOnLocations(spark, jsc, o, out, input, in, latCol, lonCol, start, phases);
     } finally {
-      staged.unpersist();
-      if (classified != null) {
-        classified.unpersist();
-      }
+      in.unpersist();
     }
   }
 
-  /** With --fit-split, adds {@link #SPLIT}; without it every row shapes the cells and nothing is added. */
-  private static Dataset<Row> withSplit(Dataset<Row> staged, Dataset<Row> raw, PartitionOptions o, String input) {
-    if (o.fitSplit() == null) {
-      return staged;
-    }
-    if (!Arrays.asList(raw.columns()).contains(PartitionOptions.SPLIT_COLUMN)) {
-      throw new JobFailedException("--" + PartitionOptions.FIT_SPLIT + " " + o.fitSplit() + " needs a '"
-          + PartitionOptions.SPLIT_COLUMN + "' column in " + input + ", which has " + Arrays.toString(raw.columns())
-          + " (ingest's shards have one)");
-    }
-    return staged.withColumn(SPLIT, col("rejected." + LocationRows.quote(PartitionOptions.SPLIT_COLUMN)).cast("string"));
-  }
-
-  private static Result runOnClassified(SparkSession spark, JavaSparkContext jsc, PartitionOptions o, OutputDir out,
-      String input, Dataset<Row> classified, Dataset<Row> staged, String latCol, String lonCol, long start,
-      PhaseTimer phases) {
-    // Counts by reason (valid rows have a null reason) and the swapped-columns hint.
-    Map<String, Long> rejects = new TreeMap<>();
-    long valid = 0;
-    long swappable = 0;
-    for (Row r : classified.groupBy(col(REASON), col("swappable")).count().collectAsList()) {
-      if (r.isNullAt(0)) {
-        valid += r.getLong(2);
-      } else {
-        rejects.merge(r.getString(0), r.getLong(2), Long::sum);
-        if (!r.isNullAt(1) && r.getBoolean(1)) {
-          swappable += r.getLong(2);
-        }
-      }
-    }
-    staged.unpersist(); // classified is materialized now: the wide staged rows are no longer needed
+  private static Result runOnLocations(SparkSession spark, JavaSparkContext jsc, PartitionOptions o, OutputDir out,
+      String input, PartitionInput.Validated in, String latCol, String lonCol, long start, PhaseTimer phases) {
+    Map<String, Long> rejects = in.rejects();
+    long valid = in.valid();
     long rejected = rejects.values().stream().mapToLong(Long::longValue).sum();
     long read = valid + rejected;
     LOG.info("Read {} rows: {} valid, {} rejected {} ({} s)", read, valid, rejected, rejects, phases.end("read_validate"));
     if (rejected > 0) {
       jsc.setJobDescription("partition: write rejects");
-      Dataset<Row> bad = classified.filter(col(REASON).isNotNull()).select(col("rejected.*"), col(REASON));
-      bad.write().parquet(out.child("rejects"));
+      in.writeRejects(out.child("rejects"));
     }
     double fraction = read == 0 ? 1.0 : rejected / (double) read;
     if (read == 0 || valid == 0 || fraction > o.maxRejectFraction()) {
       Map<String, Object> summary = summary(o, input, read, valid, rejects, null, start);
       summary.put("status", "failed");
       out.writeJson("summary.json", summary);
-      throw new JobFailedException(rejectMessage(input, read, rejected, rejects, swappable, o, latCol, lonCol, out));
+      throw new JobFailedException(rejectMessage(input, read, rejected, rejects, in.swappable(), o, latCol, lonCol, out));
     }
 
     // Every valid row gets labels; only the fit rows (all, or those of --fit-split) shape the cells.
-    Dataset<Row> locations = classified.filter(col(REASON).isNull()).select("id", "lat_d", "lon_d");
-    Dataset<Row> fitLocations = locations;
-    long fitted = valid;
+    JavaRDD<LocationBlock> blocks = in.blocks();
+    long fitted = in.fitted();
     if (o.fitSplit() != null) {
-      fitLocations = classified.filter(col(REASON).isNull().and(col(SPLIT).equalTo(o.fitSplit()))).select("id", "lat_d", "lon_d");
-      jsc.setJobDescription("partition: count the rows of split " + o.fitSplit());
-      fitted = fitLocations.count();
       if (fitted == 0) {
         throw new JobFailedException("No valid row of " + input + " has " + PartitionOptions.SPLIT_COLUMN + " = '"
             + o.fitSplit() + "' (--" + PartitionOptions.FIT_SPLIT + "), so there is nothing to fit the cells on; "
-            + "the valid rows' splits are " + splitsOf(classified));
+            + "the valid rows' splits are " + in.splits());
       }
       LOG.info("Fitting the cells on the {} valid rows of split '{}'; all {} valid rows get labels", fitted, o.fitSplit(), valid);
     }
 
-    // Fit locations as one sorted leaf array per partition: the data of the level walk.
-    // One sorted array per task slot: each level scan is then a handful of linear passes.
+    // Fit locations as sorted leaf arrays, one per block (sorted while reading). Many small
+    // input partitions are merged first: each level scan is then a handful of linear passes.
     int slots = Math.max(1, jsc.defaultParallelism());
-    int partitions = (int) Math.max(slots, Math.min(fitLocations.rdd().getNumPartitions(), fitted / 4_000_000 + 1));
-    JavaRDD<long[]> leaves = fitLocations.javaRDD().coalesce(partitions).mapPartitions(rows -> {
-      long[] buf = new long[1024];
-      int n = 0;
-      while (rows.hasNext()) {
-        Row r = rows.next();
-        if (n == buf.length) {
-          buf = Arrays.copyOf(buf, n * 2);
-        }
-        buf[n++] = CellIds.leafOf(r.getDouble(1), r.getDouble(2));
-      }
-      return List.of(SortedLeafCounter.sortUnsigned(Arrays.copyOf(buf, n))).iterator();
-    }).persist(StorageLevel.MEMORY_AND_DISK());
+    int partitions = (int) Math.max(slots, Math.min(blocks.getNumPartitions(), fitted / 4_000_000 + 1));
+    JavaRDD<long[]> leaves = blocks.map(LocationBlock::sortedFitLeaves);
+    if (blocks.getNumPartitions() > partitions) {
+      leaves = leaves.coalesce(partitions).mapPartitions(PartitionJob::mergeSorted);
+    }
+    leaves.persist(StorageLevel.MEMORY_AND_DISK());
     try {
       leaves.count(); // materialize, so that the phase times below are the level walk's own
       phases.end("rejects_and_leaf_arrays");
@@ -216,17 +149,16 @@ public final class PartitionJob extends AbstractJob {
       for (int h = 0; h < classCounts.length; h++) {
         classCounts[h] = partitioning.classes(h);
       }
-      CellStatistics stats = fitLocations.javaRDD().mapPartitions(rows -> {
+      CellStatistics stats = blocks.map(b -> {
         CellStatistics s = new CellStatistics(classCounts);
         int[] labels = new int[classCounts.length];
-        while (rows.hasNext()) {
-          Row r = rows.next();
-          double lat = r.getDouble(1);
-          double lon = r.getDouble(2);
-          labeler.value().labels(CellIds.leafOf(lat, lon), labels);
-          s.add(labels, CellStatistics.toE7(lat), CellStatistics.toE7(lon));
+        for (int i = 0; i < b.size(); i++) {
+          if (b.fits(i)) {
+            labeler.value().labels(b.leaf(i), labels);
+            s.add(labels, b.latE7(i), b.lonE7(i));
+          }
         }
-        return List.of(s).iterator();
+        return s;
       }).treeReduce(CellStatistics::merge);
       CellVocabulary vocabulary = CellVocabulary.build(partitioning, stats);
       phases.end("statistics");
@@ -235,7 +167,7 @@ public final class PartitionJob extends AbstractJob {
       CellTables.write(spark, vocabulary, out);
       phases.end("write_cells");
       jsc.setJobDescription("partition: write labels");
-      writeLabels(spark, locations, labeler, classCounts.length, out);
+      writeLabels(spark, blocks, labeler, classCounts.length, out);
       labeler.destroy();
       phases.end("write_labels");
 
@@ -263,36 +195,49 @@ public final class PartitionJob extends AbstractJob {
     }
   }
 
-  /** The split values of the valid rows (error path only: one more pass). */
-  private static List<String> splitsOf(Dataset<Row> classified) {
-    List<String> splits = new ArrayList<>();
-    for (Row r : classified.filter(col(REASON).isNull()).select(col(SPLIT)).distinct().limit(20).collectAsList()) {
-      splits.add(r.isNullAt(0) ? "null" : "'" + r.get(0) + "'");
+  /** Merges sorted leaf arrays (blocks coalesced into one partition) into one sorted array. */
+  private static Iterator<long[]> mergeSorted(Iterator<long[]> arrays) {
+    List<long[]> all = new ArrayList<>();
+    int n = 0;
+    while (arrays.hasNext()) {
+      long[] a = arrays.next();
+      all.add(a);
+      n += a.length;
     }
-    splits.sort(null);
-    return splits;
+    long[] merged = new long[n];
+    int at = 0;
+    for (long[] a : all) {
+      System.arraycopy(a, 0, merged, at, a.length);
+      at += a.length;
+    }
+    return List.of(SortedLeafCounter.sortUnsigned(merged)).iterator();
   }
 
-  private static void writeLabels(SparkSession spark, Dataset<Row> locations, Broadcast<LeafLabeler> labeler,
+  private static void writeLabels(SparkSession spark, JavaRDD<LocationBlock> blocks, Broadcast<LeafLabeler> labeler,
       int hierarchies, OutputDir out) {
     StructType schema = new StructType().add("id", DataTypes.StringType, false);
     for (int h = 1; h <= hierarchies; h++) {
       schema = schema.add("label_h" + h, DataTypes.IntegerType, false);
     }
-    JavaRDD<Row> rows = locations.javaRDD().mapPartitions(it -> {
-      List<Row> batch = new ArrayList<>();
-      int[] labels = new int[hierarchies];
-      while (it.hasNext()) {
-        Row r = it.next();
-        labeler.value().labels(CellIds.leafOf(r.getDouble(1), r.getDouble(2)), labels);
+    JavaRDD<Row> rows = blocks.flatMap(b -> new Iterator<Row>() {
+      private final int[] labels = new int[hierarchies];
+      private int i;
+
+      @Override
+      public boolean hasNext() {
+        return i < b.size();
+      }
+
+      @Override
+      public Row next() {
+        labeler.value().labels(b.leaf(i), labels);
         Object[] values = new Object[hierarchies + 1];
-        values[0] = r.getString(0);
+        values[0] = b.id(i++);
         for (int h = 0; h < hierarchies; h++) {
           values[h + 1] = labels[h];
         }
-        batch.add(RowFactory.create(values));
+        return RowFactory.create(values);
       }
-      return batch.iterator();
     });
     spark.createDataFrame(rows, schema).write().parquet(out.child("labels.parquet"));
   }

@@ -11,6 +11,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
@@ -107,6 +108,7 @@ public final class SynthJob extends AbstractJob {
       String root, boolean dir, boolean tar) throws IOException {
     List<Row> rows = new ArrayList<>();
     FileSystem fs = new Path(root).getFileSystem(conf.get());
+    ImageFiles images = new ImageFiles(fs, root);
     TarArchiveOutputStream tarOut = tar
         ? new TarArchiveOutputStream(fs.create(new Path(root, String.format("tars/part-%05d.tar", part)), true))
         : null;
@@ -114,9 +116,7 @@ public final class SynthJob extends AbstractJob {
       while (ids.hasNext()) {
         SynthGenerator.Photo p = generator.photo(ids.next());
         if (dir) {
-          try (OutputStream o = fs.create(new Path(root, "images/" + p.id()), true)) {
-            o.write(p.jpeg());
-          }
+          images.write("images/" + p.id(), p.jpeg());
         }
         if (tarOut != null) {
           TarArchiveEntry e = new TarArchiveEntry(p.id());
@@ -134,6 +134,37 @@ public final class SynthJob extends AbstractJob {
       }
     }
     return rows.iterator();
+  }
+
+  /**
+   * Writes the image files. On a local disk through java.nio (written by hand): without its
+   * native library, Hadoop's local file system forks a {@code chmod} process for every file and
+   * directory it creates, and writes a {@code .crc} file beside each, which cost more than
+   * rendering the image. Elsewhere (HDFS, S3A) through Hadoop.
+   */
+  private static final class ImageFiles {
+    private final FileSystem fs;
+    private final LocalFileSystem local;
+    private final String root;
+
+    ImageFiles(FileSystem fs, String root) {
+      this.fs = fs;
+      this.local = fs instanceof LocalFileSystem l ? l : null;
+      this.root = root;
+    }
+
+    void write(String relative, byte[] bytes) throws IOException {
+      Path path = new Path(root, relative);
+      if (local != null) {
+        java.nio.file.Path file = local.pathToFile(path).toPath();
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.write(file, bytes);
+      } else {
+        try (OutputStream o = fs.create(path, true)) {
+          o.write(bytes);
+        }
+      }
+    }
   }
 
   /** Spark writes a directory of part files; users expect one manifest file. */
