@@ -106,10 +106,24 @@ public final class EvaluateJob extends AbstractJob {
 
   /** Runs the evaluation; returns the result (also written to metrics.json). */
   public static EvaluationResult run(SparkSession spark, Options o) {
-    PhaseTimer phases = new PhaseTimer();
     LOG.info("evaluate: options {}", o.resolved());
+    Map<String, String> inputs = new java.util.LinkedHashMap<>();
+    o.predictions().forEach(p -> inputs.put("--predictions " + p.name(), p.uri()));
+    inputs.put("--ground-truth", o.groundTruth());
+    inputs.put("--labels", o.labels());
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", inputs);
+    try {
+      EvaluationResult result = run(spark, o, out);
+      out.commit(NAME);
+      return result;
+    } finally {
+      out.abort(); // no-op after commit or keepFailed
+    }
+  }
+
+  private static EvaluationResult run(SparkSession spark, Options o, OutputDir out) {
+    PhaseTimer phases = new PhaseTimer();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
     Dataset<Row> truth = o.groundTruth() == null ? null : InputTables.read(spark, o.groundTruth(), "auto", "--ground-truth");
 
     Dataset<Row> all = null;
@@ -132,7 +146,12 @@ public final class EvaluateJob extends AbstractJob {
         classified.filter(col("reason").isNotNull()).drop("scene3", "scene16", "pred_classes", "true_classes").write().parquet(out.child("rejects"));
         LOG.warn("{} of {} rows cannot be scored: {}", rejected, total, rejectCounts);
       }
-      if (total == 0 || rejected > o.maxRejectFraction() * total) {
+      if (total == 0) {
+        throw new JobFailedException("The predictions " + o.predictions().stream().map(NamedInputs.NamedInput::uri).toList()
+            + " have no rows: nothing to evaluate");
+      }
+      if (rejected > o.maxRejectFraction() * total) {
+        out.keepFailed();
         throw new JobFailedException(rejected + " of " + total + " prediction rows cannot be scored (" + rejectCounts
             + "), more than --max-reject-fraction " + o.maxRejectFraction() + " allows; see " + out.child("rejects"));
       }
@@ -179,7 +198,7 @@ public final class EvaluateJob extends AbstractJob {
       writeReport(spark, out, result, analyses, o.paperComparison());
       phases.end("write");
       LOG.info("evaluate: {} predictions in {} datasets, phases {} s; report in {}", total - rejected,
-          result.datasets().size(), phases.seconds(), out.child("report.md"));
+          result.datasets().size(), phases.seconds(), new org.apache.hadoop.fs.Path(out.target(), "report.md"));
       return result;
     } finally {
       classified.unpersist();

@@ -78,7 +78,9 @@ public final class TrainJob extends AbstractJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     LOG.info("train: options {}", o.resolved());
     HadoopConf hadoop = new HadoopConf(sc.hadoopConfiguration());
-    RunDirectory run = RunDirectory.open(o.output(), hadoop.get(), o.overwrite(), o.resume(), o.trajectory());
+    RunDirectory run = RunDirectory.open(o.output(), hadoop.get(), o.overwrite(), o.resume(), o.trajectory(),
+        TrainPreflight.inputPaths(o));
+    TrainPreflight.check(spark, o, run);
 
     ModelConfig config = modelConfig(spark, o, hadoop);
     String sceneColumn = "scene" + config.scenes();
@@ -167,8 +169,9 @@ public final class TrainJob extends AbstractJob {
     }
     phases.end("train");
     var last = store.latest().orElseThrow(() -> new JobFailedException("No checkpoint in " + run.uri() + " after training"));
+    TrainPreflight.requireSamplesTrained(run);
     run.publishModel(last.path());
-    Result result = new Result(run.uri() + "/model", last.step(), epochsRun, replicas, lastValidation, rejectedTotal);
+    Result result = new Result(run.finalUri() + "/model", last.step(), epochsRun, replicas, lastValidation, rejectedTotal);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("model", result.modelDir());
     summary.put("steps", result.steps());
@@ -183,6 +186,7 @@ public final class TrainJob extends AbstractJob {
     summary.put("rejected", rejectedTotal);
     summary.put("phase_seconds", phases.seconds());
     run.writeJson("summary.json", summary);
+    run.commit();
     LOG.info("train: done, {} steps; model in {}; validation {}", result.steps(), result.modelDir(), lastValidation);
     return result;
   }
