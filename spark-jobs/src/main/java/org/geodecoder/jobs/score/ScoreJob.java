@@ -304,11 +304,16 @@ public final class ScoreJob extends AbstractJob {
       try (InputStream in = fs.open(json)) {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      return ModelConfigJson.fromJson(text);
+      // Before any work: a truncated parameters file is named here, not in every scoring task.
+      Path params = new Path(dir, ModelCheckpoint.PARAMETERS_FILE);
+      try (InputStream in = fs.open(params)) {
+        org.geodecoder.model.io.SafetensorsCheck.check(in, fs.getFileStatus(params).getLen(), params + " (--model)");
+      }
+      return ModelConfigJson.fromJson(text, json + " (--model)");
     } catch (IOException e) {
       throw new JobFailedException("Cannot read " + json + " (--model): " + e.getMessage(), e);
-    } catch (IllegalArgumentException | IllegalStateException e) { // also Gson's JsonParseException
-      throw new JobFailedException("Cannot read " + json + " (--model): " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) { // names the file and what is wrong
+      throw new JobFailedException(e.getMessage(), e);
     }
   }
 

@@ -200,9 +200,11 @@ public final class TrainJob extends AbstractJob {
     Path file = new Path(o.init(), ModelCheckpoint.CONFIG_FILE);
     ModelConfig init;
     try (var in = file.getFileSystem(hadoop.get()).open(file)) {
-      init = ModelConfigJson.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      init = ModelConfigJson.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), file + " (--init)");
     } catch (IOException e) {
       throw new JobFailedException("Cannot read the --init model's " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailedException(e.getMessage(), e);
     }
     if (!java.util.Arrays.equals(init.hierarchy().classCounts(), hierarchy.classCounts())) {
       throw new JobFailedException("--init " + o.init() + " predicts " + java.util.Arrays.toString(init.hierarchy().classCounts())
