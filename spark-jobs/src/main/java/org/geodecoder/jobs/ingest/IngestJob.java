@@ -146,13 +146,21 @@ public final class IngestJob extends AbstractJob {
       staged.unpersist();
       phases.end("manifest");
       Dataset<Row> valid = located.filter(col(REASON).isNull());
-      ImageWork work = new ImageWork(o.maxSide, o.jpegQuality, o.maxImageBytes, o.split);
+      ImageWork work = new ImageWork(o.maxSide, o.jpegQuality, o.maxImageBytes, o.split, o.maxPixels);
       StructType resultSchema = ImageWork.resultSchema(located.schema().apply("input_row").dataType());
       JavaRDD<Row> resultRows;
       long unlisted = 0;
+      List<Map<String, String>> archiveErrors = new java.util.ArrayList<>();
       if (tar) {
         Dataset<Row> entries = ImageSources.tarEntries(spark, conf, imagesUri, "--images").persist(StorageLevel.MEMORY_AND_DISK());
         unlisted = entries.join(valid, entries.col("entry_path").equalTo(valid.col("path")), "left_anti").count();
+        // At most one per archive: where reading it stopped.
+        for (Row e : entries.filter(col("entry_error").isNotNull()).select("archive", "entry_path", "entry_error")
+            .orderBy("archive").collectAsList()) {
+          archiveErrors.add(Map.of("archive", e.getString(0), "member", e.getString(1), "error", e.getString(2)));
+          LOG.warn("ingest: archive {} is damaged: reading stopped at member '{}' ({}); manifest rows naming later members"
+              + " of it are counted as missing_file", e.getString(0), e.getString(1), e.getString(2));
+        }
         Dataset<Row> joined = valid.join(entries, valid.col("path").equalTo(entries.col("entry_path")), "left");
         resultRows = joined.javaRDD().map(work::fromArchive);
       } else {
@@ -217,6 +225,7 @@ public final class IngestJob extends AbstractJob {
       summary.put("rows_rejected", rejected);
       summary.put("rejected_by_reason", rejects);
       summary.put("archive_members_not_in_manifest", unlisted);
+      summary.put("archive_errors", archiveErrors);
       summary.put("input_bytes", inBytes);
       summary.put("output_image_bytes", outBytes);
       summary.put("images_per_second", Math.round(rows / Math.max(1e-9, imageSeconds)));
@@ -233,9 +242,11 @@ public final class IngestJob extends AbstractJob {
         Path kept = out.keepFailed();
         throw new JobFailedException(String.format(
             "%d of %d rows (%.2f%%) of %s were rejected, more than --max-reject-fraction %s allows: %s. "
-                + "The rejected rows and their reasons are in %s%s.",
+                + "The rejected rows and their reasons are in %s%s.%s",
             rejected, rows, 100.0 * rejected / rows, o.manifest, o.maxRejectFraction, rejects,
-            new Path(kept, "rejects"), kept.getName().endsWith(".failed") ? " (the previous output " + o.output + " is unchanged)" : ""));
+            new Path(kept, "rejects"), kept.getName().endsWith(".failed") ? " (the previous output " + o.output + " is unchanged)" : "",
+            archiveErrors.isEmpty() ? "" : " Damaged archives (reading stopped there; later members count as missing_file): "
+                + archiveErrors.stream().map(e -> e.get("archive") + " at member '" + e.get("member") + "'").toList()));
       }
 
       int shards = (int) Math.max(1, Math.min(100_000, (outBytes + o.shardBytes - 1) / o.shardBytes));
