@@ -350,6 +350,18 @@ public final class ScoreJob extends AbstractJob {
       LOG.warn("cell_id will be null: {} does not belong to the model: {}; pass --cells", from, mismatch);
       return new CellIds(null, null);
     }
+    if (explicit && config.cellsTable().isPresent()) {
+      // Same class counts are not enough: the cells must be the ones the model was trained with.
+      String trained = config.cellsTable().get();
+      var recorded = org.geodecoder.jobs.io.PartitionFingerprint.read(spark.sparkContext().hadoopConfiguration(), trained);
+      String given = org.geodecoder.jobs.io.PartitionFingerprint.of(v);
+      if (recorded.isPresent() && !recorded.get().equals(given)) {
+        throw new JobFailedException(from + " comes from another partition run than the cells the model " + o.model()
+            + " was trained with (" + trained + ", named by " + ModelCheckpoint.CONFIG_FILE + "; fingerprints "
+            + org.geodecoder.jobs.io.PartitionFingerprint.abbreviate(given) + " and "
+            + org.geodecoder.jobs.io.PartitionFingerprint.abbreviate(recorded.get()) + "): its cell ids would be wrong");
+      }
+    }
     int finest = v.hierarchies() - 1;
     String[] tokens = v.classesOf(finest).stream().map(CellClass::cellToken).toArray(String[]::new);
     LOG.info("cell_id from {} ({} cells in the finest hierarchy)", from, tokens.length);
