@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  *       small {@code _ATTEMPT} file written into it, which proves the location writable.
  *   <li>The job writes everything into the attempt directory. Hidden names (leading dot) are
  *       skipped by Spark and Hadoop input listings, so nothing half-written is ever visible.
+ *       Exception: on object stores a <em>new</em> output (absent or empty) is written in place,
+ *       since a rename there copies every object; it counts only once its marker exists.
  *   <li><b>Only after success</b> ({@link Attempt#commit}): the previous output (if any) is renamed
  *       aside to {@code .<name>.replaced-<id>}, the attempt renamed to the output, the
  *       {@value #MARKER} marker written last, and only then the replaced output deleted. On
@@ -54,6 +56,9 @@ public final class OutputCommit {
   public static final String MARKER = "_COMMITTED";
   /** Written first into an attempt directory (the writability check). */
   public static final String ATTEMPT_FILE = "_ATTEMPT";
+  /** Filesystems whose rename is a copy of every object. */
+  private static final Set<String> OBJECT_STORES =
+      Set.of("s3a", "s3", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs", "oss", "cosn", "obs");
   /** Attempts begun in this JVM and neither committed, kept nor aborted. */
   private static final Set<Attempt> OPEN = ConcurrentHashMap.newKeySet();
 
@@ -90,7 +95,11 @@ public final class OutputCommit {
     if (target.getParent() == null) {
       throw new OptionException("Cannot use the filesystem root " + target + " as " + option);
     }
-    boolean inPlace = fresh && inPlaceWhenFresh;
+    // On object stores a rename copies every object: a new output is written in place instead,
+    // valid only once its marker exists (the registry's rule); an existing one is still
+    // replaced through an attempt, so that it stays whole until the new one is complete.
+    boolean objectStore = OBJECT_STORES.contains(String.valueOf(fs.getScheme()).toLowerCase(Locale.ROOT));
+    boolean inPlace = fresh && (inPlaceWhenFresh || objectStore);
     String id = Instant.now().toString().replaceAll("[^0-9]", "").substring(0, 14) + "-"
         + UUID.randomUUID().toString().substring(0, 8);
     Path dir = inPlace ? target : new Path(target.getParent(), "." + target.getName() + ".attempt-" + id);
@@ -103,7 +112,7 @@ public final class OutputCommit {
       throw new OptionException("Cannot write to " + option + " " + uri + " (checked before any work by creating " + dir
           + "): " + oneLine(e));
     }
-    Attempt a = new Attempt(fs, target, dir, inPlace, id);
+    Attempt a = new Attempt(fs, target, dir, inPlace, inPlace && inPlaceWhenFresh, id);
     OPEN.add(a);
     return a;
   }
@@ -208,7 +217,7 @@ public final class OutputCommit {
     StringBuilder sb = new StringBuilder();
     for (Attempt a : OPEN) {
       sb.append(sb.length() == 0 ? "" : "; ").append(a.inPlace
-          ? a.target + " keeps what was written so far (uncommitted: no " + MARKER + ")"
+          ? "new output " + a.target + " keeps what was written so far, uncommitted (no " + MARKER + ")"
           : "previous output " + a.target + " unchanged, partial output left uncommitted in " + a.dir);
     }
     return sb.toString();
@@ -231,13 +240,16 @@ public final class OutputCommit {
     private final Path target;
     private final Path dir;
     private final boolean inPlace;
+    /** A failed in-place run keeps what it wrote (a training run's checkpoints, for --resume). */
+    private final boolean keepOnAbort;
     private final String id;
 
-    private Attempt(FileSystem fs, Path target, Path dir, boolean inPlace, String id) {
+    private Attempt(FileSystem fs, Path target, Path dir, boolean inPlace, boolean keepOnAbort, String id) {
       this.fs = fs;
       this.target = target;
       this.dir = dir;
       this.inPlace = inPlace;
+      this.keepOnAbort = keepOnAbort;
       this.id = id;
     }
 
@@ -322,10 +334,8 @@ public final class OutputCommit {
         return;
       }
       try {
-        if (!inPlace) {
-          fs.delete(dir, true);
-        } else if (onlyAttemptFile()) {
-          fs.delete(dir, true); // a fresh output nothing was written to yet
+        if (!inPlace || !keepOnAbort || onlyAttemptFile()) {
+          fs.delete(dir, true); // an attempt, or a new output (nothing was there before)
         }
       } catch (IOException e) {
         LOG.warn("Cannot delete the uncommitted attempt {}: {}", dir, oneLine(e));
