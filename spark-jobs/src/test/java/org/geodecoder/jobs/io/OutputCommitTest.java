@@ -81,6 +81,8 @@ class OutputCommitTest {
     try (LoopbackS3Server s3 = LoopbackS3Server.start(tmp.resolve("s3"), "geo")) {
       Configuration conf = new Configuration();
       s3.hadoopConf().forEach(conf::set);
+      // Not the cached s3a://geo filesystem of an earlier test class in this JVM (another port).
+      conf.setBoolean("fs.s3a.impl.disable.cache", true);
       String uri = "s3a://geo/runs/out";
       commitFiles(conf, uri, Map.of("a.txt", "old a", "sub/b.txt", "old b"));
       Map<String, String> before = snapshot(conf, uri);
