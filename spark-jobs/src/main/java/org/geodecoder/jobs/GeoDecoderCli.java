@@ -7,7 +7,10 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.geodecoder.jobs.cli.CommandLine;
 import org.geodecoder.jobs.cli.Job;
+import org.geodecoder.jobs.cli.InterruptReport;
 import org.geodecoder.jobs.cli.JobFailedException;
+import org.geodecoder.jobs.cli.LockHeldException;
+import org.geodecoder.jobs.io.OutputCommit;
 import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.partition.PartitionJob;
@@ -47,7 +50,10 @@ public final class GeoDecoderCli {
     }
   }
 
-  /** Runs a command line; returns the process exit code (0 ok, 1 job failed, 2 bad usage). */
+  /**
+   * Runs a command line; returns the process exit code: 0 ok, 1 job failed, 2 bad usage or
+   * input option, 3 another run holds the lock (nightly; nothing was done).
+   */
   public static int run(String[] args) {
     CommandLine cl;
     try {
@@ -88,23 +94,47 @@ public final class GeoDecoderCli {
     conf.setIfMissing("spark.app.name", "geodecoder " + job.name());
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    InterruptReport interrupt = InterruptReport.install(job.name());
     try {
       prepared.run(spark);
+      interrupt.finished();
       return 0;
-    } catch (OptionException e) {
-      System.err.println("geodecoder " + job.name() + ": error: " + e.getMessage());
-      return 2;
-    } catch (JobFailedException e) {
-      LOG.debug("Job failed", e);
-      System.err.println("geodecoder " + job.name() + ": failed: " + e.getMessage());
-      return 1;
     } catch (RuntimeException e) {
-      System.err.println("geodecoder " + job.name() + ": failed with an unexpected error: " + e);
-      e.printStackTrace();
-      return 1;
+      interrupt.finished();
+      return report(job.name(), e);
     } finally {
+      OutputCommit.abortOpen(); // a failed job's uncommitted output; the previous output stays
       spark.stop();
     }
+  }
+
+  /**
+   * One line on stderr for an error; returns the exit code: 2 bad usage or input option, 1 job
+   * failed, {@link LockHeldException#EXIT_CODE} another run holds the lock. A user error thrown
+   * inside a Spark task arrives wrapped: the first user error among the causes is reported.
+   */
+  static int report(String job, RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof OptionException) {
+        System.err.println("geodecoder " + job + ": error: " + t.getMessage());
+        return 2;
+      }
+      if (t instanceof LockHeldException) {
+        System.err.println("geodecoder " + job + ": not started: " + t.getMessage());
+        return LockHeldException.EXIT_CODE;
+      }
+      if (t instanceof JobFailedException) {
+        LOG.debug("Job failed", e);
+        System.err.println("geodecoder " + job + ": failed: " + t.getMessage());
+        return 1;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    System.err.println("geodecoder " + job + ": failed with an unexpected error: " + e);
+    e.printStackTrace();
+    return 1;
   }
 
   /** Prepends the job name: lets each job class have a main usable with spark-submit --class. */
@@ -121,6 +151,19 @@ public final class GeoDecoderCli {
     String prefix = "spark.geodecoder." + job.name() + ".";
     for (Tuple2<String, String> kv : conf.getAllWithPrefix(prefix)) {
       out.put(kv._1(), kv._2());
+    }
+    // An option given twice, as --name and as --conf, with different values is refused; a value
+    // from a properties file or spark-defaults is a default that the command line overrides.
+    for (Map.Entry<String, String> e : cl.options().entrySet()) {
+      String key = prefix + e.getKey();
+      String before = out.get(e.getKey());
+      if (before != null && !before.trim().equals(e.getValue().trim())) {
+        if (cl.confGiven().contains(key)) {
+          throw new OptionException("--" + e.getKey() + " " + e.getValue() + " conflicts with --conf " + key + "=" + before
+              + "; give the option once");
+        }
+        LOG.warn("--{} {} overrides {}={} from the Spark configuration", e.getKey(), e.getValue(), key, before);
+      }
     }
     out.putAll(cl.options());
     return out;

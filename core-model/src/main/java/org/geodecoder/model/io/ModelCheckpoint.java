@@ -61,7 +61,7 @@ public final class ModelCheckpoint {
   public static ModelConfig readConfig(Path directory) {
     Path file = directory.resolve(CONFIG_FILE);
     try {
-      return ModelConfigJson.fromJson(Files.readString(file, StandardCharsets.UTF_8));
+      return ModelConfigJson.fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + file, e);
     }
@@ -84,6 +84,11 @@ public final class ModelCheckpoint {
 
   /** Reads named tensors into the model's parameters, strictly (all and only its names). */
   public static void loadParameters(GeoModel model, Path file) {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      SafetensorsCheck.check(in, Files.size(file), file.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + file, e);
+    }
     try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         InputStream is = new BufferedInputStream(Files.newInputStream(file))) {
       NDList list = NDList.decode(m, is);

@@ -75,6 +75,21 @@ public final class ModelConfigJson {
   /**
    * @throws IllegalArgumentException for an unknown format or a missing field, naming it
    */
+  /**
+   * Parses a model.json, naming the file in every error.
+   *
+   * @param source the file, for messages
+   * @throws IllegalArgumentException "SOURCE is not a valid model.json: WHY"
+   */
+  public static ModelConfig fromJson(String json, String source) {
+    try {
+      return fromJson(json);
+    } catch (RuntimeException e) { // Gson's JsonParseException, IllegalStateException, UnsupportedOperationException ...
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' ');
+      throw new IllegalArgumentException(source + " is not a valid model.json: " + why, e);
+    }
+  }
+
   public static ModelConfig fromJson(String json) {
     JsonObject root = JsonParser.parseString(json).getAsJsonObject();
     int format = field(root, "format", "").getAsInt();

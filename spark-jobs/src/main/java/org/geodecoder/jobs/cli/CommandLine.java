@@ -10,7 +10,13 @@ import java.util.Map;
  * [--name value]...}. {@code --name=value} works too. {@code --master}, {@code --properties-file}
  * and {@code --conf} mean what they mean to spark-submit.
  */
-public record CommandLine(String job, String master, Map<String, String> conf, Map<String, String> options, boolean help) {
+public record CommandLine(String job, String master, Map<String, String> conf, Map<String, String> options, boolean help,
+    java.util.Set<String> confGiven) {
+
+  /** A command line whose conf keys all came from --conf. */
+  public CommandLine(String job, String master, Map<String, String> conf, Map<String, String> options, boolean help) {
+    this(job, master, conf, options, help, conf.keySet());
+  }
 
   public static CommandLine parse(String[] args) {
     String job = null;
@@ -44,6 +50,9 @@ public record CommandLine(String job, String master, Map<String, String> conf, M
           throw new OptionException("Option --" + name + " needs a value");
         }
         value = list.get(++i);
+        if (value.startsWith("--") && value.length() > 2) {
+          throw new OptionException("Option --" + name + " needs a value, but is followed by the option " + value);
+        }
       }
       if (name.isEmpty()) {
         throw new OptionException("Empty option name in '" + a + "'");
@@ -79,6 +88,6 @@ public record CommandLine(String job, String master, Map<String, String> conf, M
     }
     Map<String, String> merged = new LinkedHashMap<>(fileConf);
     merged.putAll(conf);
-    return new CommandLine(job, master, merged, options, help);
+    return new CommandLine(job, master, merged, options, help, java.util.Set.copyOf(conf.keySet()));
   }
 }

@@ -64,7 +64,9 @@ public final class AnalyzeDatasetJob extends AbstractJob {
 
   public static List<DatasetAnalysis> run(SparkSession spark, List<NamedInputs.NamedInput> inputs, String output, double radius,
       boolean overwrite) {
-    OutputDir out = OutputDir.prepare(spark, output, overwrite, "--output");
+    Map<String, String> paths = new java.util.LinkedHashMap<>();
+    inputs.forEach(in -> paths.put("--input " + in.name(), in.uri()));
+    OutputDir out = OutputDir.prepare(spark, output, overwrite, "--output", paths);
     List<DatasetAnalysis> analyses = new ArrayList<>();
     DatasetAnalyzer analyzer = DatasetAnalyzer.worldCities(radius);
     for (NamedInputs.NamedInput in : inputs) {
@@ -95,6 +97,7 @@ public final class AnalyzeDatasetJob extends AbstractJob {
       analyses.add(analysis);
     }
     write(spark, out, analyses);
+    out.commit(NAME);
     return analyses;
   }
 

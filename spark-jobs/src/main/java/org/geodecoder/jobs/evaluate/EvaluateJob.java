@@ -62,6 +62,8 @@ public final class EvaluateJob extends AbstractJob {
       OptionSpec.withDefault("paper-comparison", true, "add the paper's Table 1 rows to the report and the accuracy curve"),
       OptionSpec.withDefault("city-radius-km", 25, "dataset analysis: an image counts for its nearest city within this radius"),
       OptionSpec.withDefault("max-reject-fraction", 0.01, "fail when more than this fraction of rows cannot be scored"),
+      OptionSpec.withDefault("duplicates", "fail", "ids with more than one row in a prediction set or in the ground truth:"
+          + " fail (report them, the rows in rejects/) or first (keep each id's first row in file order; the others go to rejects/)"),
       OptionSpec.withDefault("overwrite", false, "replace an existing output directory"));
 
   private static final List<String> ID = List.of("id", "IMG_ID", "image_id", "photo_id");
@@ -77,11 +79,18 @@ public final class EvaluateJob extends AbstractJob {
   /** Validated options. */
   record Options(List<NamedInputs.NamedInput> predictions, String groundTruth, String labels, String output, String idCol, String gtLatCol,
       String gtLonCol, double[] thresholdsKm, boolean paperComparison, double cityRadiusKm, double maxRejectFraction,
-      boolean overwrite, Map<String, String> resolved) {}
+      boolean overwrite, boolean firstOfDuplicates, Map<String, String> resolved) {}
 
   public static Options parse(Map<String, String> values) {
     JobOptionsReader r = new JobOptionsReader(NAME, SPECS, values);
     List<NamedInputs.NamedInput> sets = NamedInputs.parse(r.requiredString("predictions"), r.describe("predictions"));
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (NamedInputs.NamedInput set : sets) {
+      if (!names.add(set.name())) {
+        throw r.bad("predictions", r.raw("predictions"), "the set name '" + set.name() + "' is given twice; each set"
+            + " needs its own name (name=uri), or its rows would be merged and counted twice");
+      }
+    }
     long[] th = r.longList("thresholds", 0);
     double[] thresholds = Arrays.stream(th).asDoubleStream().toArray();
     for (int i = 1; i < thresholds.length; i++) {
@@ -95,7 +104,7 @@ public final class EvaluateJob extends AbstractJob {
         r.requiredString("output"), r.requiredString("id-col"),
         r.requiredString("gt-lat-col"), r.requiredString("gt-lon-col"), thresholds, r.bool("paper-comparison"),
         r.doubleValue("city-radius-km", 0.001, 20_000), r.doubleValue("max-reject-fraction", 0, 1), r.bool("overwrite"),
-        r.resolved());
+        "first".equals(r.choice("duplicates", "fail", "first")), r.resolved());
   }
 
   @Override
@@ -106,11 +115,26 @@ public final class EvaluateJob extends AbstractJob {
 
   /** Runs the evaluation; returns the result (also written to metrics.json). */
   public static EvaluationResult run(SparkSession spark, Options o) {
-    PhaseTimer phases = new PhaseTimer();
     LOG.info("evaluate: options {}", o.resolved());
+    Map<String, String> inputs = new java.util.LinkedHashMap<>();
+    o.predictions().forEach(p -> inputs.put("--predictions " + p.name(), p.uri()));
+    inputs.put("--ground-truth", o.groundTruth());
+    inputs.put("--labels", o.labels());
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", inputs);
+    try {
+      EvaluationResult result = run(spark, o, out);
+      out.commit(NAME);
+      return result;
+    } finally {
+      out.abort(); // no-op after commit or keepFailed
+    }
+  }
+
+  private static EvaluationResult run(SparkSession spark, Options o, OutputDir out) {
+    PhaseTimer phases = new PhaseTimer();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
-    Dataset<Row> truth = o.groundTruth() == null ? null : InputTables.read(spark, o.groundTruth(), "auto", "--ground-truth");
+    Dataset<Row> truth = o.groundTruth() == null ? null : InputTables.read(spark, o.groundTruth(), "auto", "--ground-truth")
+        .withColumn(DuplicateIds.ROW, org.apache.spark.sql.functions.monotonically_increasing_id());
 
     Dataset<Row> all = null;
     for (NamedInputs.NamedInput set : o.predictions()) {
@@ -123,16 +147,50 @@ public final class EvaluateJob extends AbstractJob {
     Column reason = org.apache.spark.sql.functions.when(col("true_lat").isNull(), lit("no_ground_truth"))
         .when(col("lat").isNull(), lit("invalid_prediction"))
         .when(bad, lit("coordinates_out_of_range"));
+    all = all.cache();
+    Dataset<Row> cached = all;
+    Dataset<Row> extra = null;
+    DuplicateIds.Found predDup = DuplicateIds.inPredictions(all);
+    Dataset<Row> gtTable = truth == null ? null : groundTruth(truth, o);
+    DuplicateIds.Found gtDup = gtTable == null ? new DuplicateIds.Found(0, List.of()) : DuplicateIds.inGroundTruth(gtTable);
+    if (predDup.any() || gtDup.any()) {
+      String what = (predDup.any() ? "--predictions: " + predDup.describe() : "")
+          + (predDup.any() && gtDup.any() ? "; " : "") + (gtDup.any() ? "--ground-truth " + o.groundTruth() + ": " + gtDup.describe() : "");
+      if (!o.firstOfDuplicates()) {
+        DuplicateIds.affected(all, gtDup.any() ? DuplicateIds.keys(gtTable, "gt_id") : null)
+            .drop("scene3", "scene16", "pred_classes", "true_classes", DuplicateIds.ROW).write().parquet(out.child("rejects"));
+        out.keepFailed();
+        cached.unpersist();
+        throw new JobFailedException("Duplicate ids, each would be counted more than once: " + what + ". The affected rows are in "
+            + out.child("rejects") + " (reasons " + DuplicateIds.IN_PREDICTIONS + ", " + DuplicateIds.IN_GROUND_TRUTH + "). Fix the"
+            + " inputs, or pass --duplicates first to keep the first row of each id (in file order)");
+      }
+      LOG.warn("evaluate: {}; --duplicates first: keeping the first row of each id, the other prediction rows go to rejects/", what);
+      Dataset<Row> numbered = DuplicateIds.numbered(all, "dataset", "id");
+      extra = numbered.filter(col("_n").gt(1)).drop("_n").withColumn("reason", lit(DuplicateIds.IN_PREDICTIONS));
+      all = numbered.filter(col("_n").equalTo(1)).drop("_n");
+    }
     Dataset<Row> classified = all.withColumn("reason", reason).cache();
     try {
       long total = classified.count();
       List<Row> rejectCounts = classified.filter(col("reason").isNotNull()).groupBy("reason").count().collectAsList();
       long rejected = rejectCounts.stream().mapToLong(x -> x.getLong(1)).sum();
+      Dataset<Row> rejectRows = classified.filter(col("reason").isNotNull());
+      if (extra != null) {
+        rejectRows = rejectRows.unionByName(extra);
+      }
+      if (rejected > 0 || extra != null) {
+        rejectRows.drop("scene3", "scene16", "pred_classes", "true_classes", DuplicateIds.ROW).write().parquet(out.child("rejects"));
+      }
       if (rejected > 0) {
-        classified.filter(col("reason").isNotNull()).drop("scene3", "scene16", "pred_classes", "true_classes").write().parquet(out.child("rejects"));
         LOG.warn("{} of {} rows cannot be scored: {}", rejected, total, rejectCounts);
       }
-      if (total == 0 || rejected > o.maxRejectFraction() * total) {
+      if (total == 0) {
+        throw new JobFailedException("The predictions " + o.predictions().stream().map(NamedInputs.NamedInput::uri).toList()
+            + " have no rows: nothing to evaluate");
+      }
+      if (rejected > o.maxRejectFraction() * total) {
+        out.keepFailed();
         throw new JobFailedException(rejected + " of " + total + " prediction rows cannot be scored (" + rejectCounts
             + "), more than --max-reject-fraction " + o.maxRejectFraction() + " allows; see " + out.child("rejects"));
       }
@@ -179,16 +237,18 @@ public final class EvaluateJob extends AbstractJob {
       writeReport(spark, out, result, analyses, o.paperComparison());
       phases.end("write");
       LOG.info("evaluate: {} predictions in {} datasets, phases {} s; report in {}", total - rejected,
-          result.datasets().size(), phases.seconds(), out.child("report.md"));
+          result.datasets().size(), phases.seconds(), new org.apache.hadoop.fs.Path(out.target(), "report.md"));
       return result;
     } finally {
       classified.unpersist();
+      cached.unpersist();
     }
   }
 
   /** One prediction set as (dataset, id, lat, lon, true_lat, true_lon, scene3, scene16). */
   static Dataset<Row> scoredRows(SparkSession spark, String name, String uri, Dataset<Row> truth, Options o) {
-    Dataset<Row> p = InputTables.read(spark, uri, "auto", "--predictions");
+    Dataset<Row> p = InputTables.read(spark, uri, "auto", "--predictions")
+        .withColumn(DuplicateIds.ROW, org.apache.spark.sql.functions.monotonically_increasing_id());
     String id = InputTables.column(p, o.idCol(), ID, "--id-col", uri);
     String lat = InputTables.column(p, "auto", List.of("lat", "pred_lat", "LAT", "latitude"), "--predictions (lat)", uri);
     String lon = InputTables.column(p, "auto", List.of("lon", "pred_lon", "LON", "lng", "longitude"), "--predictions (lon)", uri);
@@ -203,23 +263,28 @@ public final class EvaluateJob extends AbstractJob {
         expr("try_cast(" + LocationRows.quote(lon) + " AS DOUBLE)").as("lon"),
         cols.contains("true_lat") ? expr("try_cast(true_lat AS DOUBLE)").as("true_lat") : lit(null).cast("double").as("true_lat"),
         cols.contains("true_lon") ? expr("try_cast(true_lon AS DOUBLE)").as("true_lon") : lit(null).cast("double").as("true_lon"),
-        s3.as("scene3"), s16.as("scene16"), predictedClasses(p).as("pred_classes"));
+        s3.as("scene3"), s16.as("scene16"), predictedClasses(p).as("pred_classes"), col(DuplicateIds.ROW));
     if (cols.contains("true_lat") && cols.contains("true_lon")) {
       return withTrueClasses(spark, rows, o);
     }
     if (truth == null) {
       throw new OptionException("Predictions " + uri + " carry no true_lat/true_lon: give --ground-truth");
     }
+    Dataset<Row> gt = DuplicateIds.firstOfEach(groundTruth(truth, o));
+    Dataset<Row> joined = rows.drop("true_lat", "true_lon").join(gt, col("id").equalTo(col("gt_id")), "left")
+        .select(col("dataset"), col("id"), col("lat"), col("lon"), col("gt_lat").as("true_lat"), col("gt_lon").as("true_lon"),
+            col("scene3"), col("scene16"), col("pred_classes"), col(DuplicateIds.ROW));
+    return withTrueClasses(spark, joined, o);
+  }
+
+  /** The ground truth as (gt_id, gt_lat, gt_lon, _row). */
+  static Dataset<Row> groundTruth(Dataset<Row> truth, Options o) {
     String gid = InputTables.column(truth, o.idCol(), ID, "--id-col", o.groundTruth());
     String glat = InputTables.column(truth, o.gtLatCol(), List.of("true_lat", "LAT", "lat", "latitude"), "--gt-lat-col", o.groundTruth());
     String glon = InputTables.column(truth, o.gtLonCol(), List.of("true_lon", "LON", "lon", "lng", "longitude"), "--gt-lon-col", o.groundTruth());
-    Dataset<Row> gt = truth.select(trim(col(LocationRows.quote(gid)).cast("string")).as("gt_id"),
+    return truth.select(trim(col(LocationRows.quote(gid)).cast("string")).as("gt_id"),
         expr("try_cast(" + LocationRows.quote(glat) + " AS DOUBLE)").as("gt_lat"),
-        expr("try_cast(" + LocationRows.quote(glon) + " AS DOUBLE)").as("gt_lon"));
-    Dataset<Row> joined = rows.drop("true_lat", "true_lon").join(gt, col("id").equalTo(col("gt_id")), "left")
-        .select(col("dataset"), col("id"), col("lat"), col("lon"), col("gt_lat").as("true_lat"), col("gt_lon").as("true_lon"),
-            col("scene3"), col("scene16"), col("pred_classes"));
-    return withTrueClasses(spark, joined, o);
+        expr("try_cast(" + LocationRows.quote(glon) + " AS DOUBLE)").as("gt_lon"), col(DuplicateIds.ROW));
   }
 
   private static boolean isUnnamed(String name, String uri) {

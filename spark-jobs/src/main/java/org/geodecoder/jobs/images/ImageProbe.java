@@ -23,7 +23,9 @@ public final class ImageProbe {
     TOO_LARGE("file_too_large"),
     MISSING_FILE("missing_file"),
     UNREADABLE_FILE("unreadable_file"),
-    CORRUPT_ARCHIVE_MEMBER("corrupt_archive_member");
+    CORRUPT_ARCHIVE_MEMBER("corrupt_archive_member"),
+    TOO_MANY_PIXELS("too_many_pixels"),
+    FORMAT_MISMATCH("format_mismatch");
 
     public final String code;
 

@@ -119,6 +119,7 @@ public final class ImageSources {
     TarArchiveInputStream tar = new TarArchiveInputStream(raw);
     return new Iterator<Row>() {
       private boolean done;
+      private String lastMember = "";
       private Row next = advance();
 
       @Override
@@ -150,7 +151,8 @@ public final class ImageSources {
             if (data.length != entry.getSize()) {
               throw new IOException("member holds " + data.length + " of " + entry.getSize() + " bytes");
             }
-            return RowFactory.create(normalizePath(entry.getName()), data, null, archive);
+            lastMember = normalizePath(entry.getName());
+            return RowFactory.create(lastMember, data, null, archive);
           }
           finish();
           return null;
@@ -161,7 +163,8 @@ public final class ImageSources {
           String name = entry != null ? normalizePath(entry.getName()) : "";
           LoggerFactory.getLogger(ImageSources.class).warn("Corrupt tar archive {} at member '{}': {}", archive, name,
               e.getMessage());
-          return RowFactory.create(name, null, ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER.code + ": " + e.getMessage(), archive);
+          String where = entry != null ? "" : " (no readable member header after '" + lastMember + "')";
+          return RowFactory.create(name, null, ImageProbe.Reason.CORRUPT_ARCHIVE_MEMBER.code + ": " + e.getMessage() + where, archive);
         }
       }
 

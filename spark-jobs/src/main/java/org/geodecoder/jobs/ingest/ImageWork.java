@@ -27,12 +27,14 @@ final class ImageWork implements Serializable {
   private final float jpegQuality;
   private final long maxImageBytes;
   private final AuthorSplit split;
+  private final long maxPixels;
 
-  ImageWork(int maxSide, float jpegQuality, long maxImageBytes, AuthorSplit split) {
+  ImageWork(int maxSide, float jpegQuality, long maxImageBytes, AuthorSplit split, long maxPixels) {
     this.maxSide = maxSide;
     this.jpegQuality = jpegQuality;
     this.maxImageBytes = maxImageBytes;
     this.split = split;
+    this.maxPixels = maxPixels;
   }
 
   /** Shard columns (nullable, since rejects share the rows), reason, input row, input bytes. */
@@ -90,6 +92,7 @@ final class ImageWork implements Serializable {
   private Row process(Row r, byte[] bytes) {
     try {
       ImageProbe.ImageInfo info = ImageProbe.probe(bytes);
+      checkDeclared(info, r.getAs("path"), maxPixels);
       ImageResizer.Resized img = ImageResizer.limit(bytes, info.width(), info.height(), maxSide, jpegQuality);
       String author = r.getAs("author");
       if (author == null || author.isEmpty()) {
@@ -100,6 +103,24 @@ final class ImageWork implements Serializable {
           r.getAs("input_row"), (long) bytes.length);
     } catch (ImageProbe.RejectedImageException e) {
       return reject(r, e.reason(), bytes.length);
+    }
+  }
+
+  /**
+   * The header's pixel count against --max-pixels, and the file name's format against the
+   * content (a PNG named .jpg): both would fail later, in train or score, image by image.
+   */
+  static void checkDeclared(ImageProbe.ImageInfo info, String path, long maxPixels) throws ImageProbe.RejectedImageException {
+    long pixels = (long) info.width() * info.height();
+    if (pixels > maxPixels) {
+      throw new ImageProbe.RejectedImageException(ImageProbe.Reason.TOO_MANY_PIXELS,
+          info.width() + "x" + info.height() + " = " + pixels + " pixels, more than --max-pixels " + maxPixels);
+    }
+    String name = path == null ? "" : path.toLowerCase(java.util.Locale.ROOT);
+    String declared = name.endsWith(".jpg") || name.endsWith(".jpeg") ? "jpeg" : name.endsWith(".png") ? "png" : null;
+    if (declared != null && !declared.equals(info.format())) {
+      throw new ImageProbe.RejectedImageException(ImageProbe.Reason.FORMAT_MISMATCH,
+          "the name says " + declared + ", the content is " + info.format());
     }
   }
 

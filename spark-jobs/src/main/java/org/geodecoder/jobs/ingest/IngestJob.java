@@ -35,6 +35,7 @@ import org.geodecoder.jobs.images.ImageSources;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.jobs.io.InputTables;
 import org.geodecoder.jobs.io.LocationRows;
+import org.geodecoder.jobs.io.OutputCommit;
 import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.io.PhaseTimer;
 import org.slf4j.Logger;
@@ -89,9 +90,22 @@ public final class IngestJob extends AbstractJob {
     long start = System.nanoTime();
     PhaseTimer phases = new PhaseTimer();
     LOG.info("ingest: options {}", o.resolved);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    OutputDir out = OutputDir.prepare(spark, o.output, o.overwrite, "--output");
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("--manifest", o.manifest);
+    inputs.put("--images", o.images);
+    OutputDir out = OutputDir.prepare(spark, o.output, o.overwrite, "--output", inputs);
     HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
+    try {
+      Result result = run(spark, o, out, conf, start, phases);
+      out.commit(NAME);
+      return result;
+    } finally {
+      out.abort(); // no-op after commit or keepFailed
+    }
+  }
+
+  private static Result run(SparkSession spark, IngestOptions o, OutputDir out, HadoopConf conf, long start, PhaseTimer phases) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
     Dataset<Row> raw = InputTables.read(spark, o.manifest, o.format, "--manifest");
     String idCol = InputTables.column(raw, o.idCol, InputTables.ID_CANDIDATES, "--id-col", o.manifest);
@@ -107,6 +121,9 @@ public final class IngestJob extends AbstractJob {
           s3 == null ? "no S3 column" : "no S16 column");
     }
     String imagesUri = o.images != null ? o.images : defaultImages(conf, o.manifest);
+    if (o.images == null) {
+      OutputCommit.refuseOverlap(conf.get(), "--output", o.output, Map.of("--images (next to --manifest)", imagesUri));
+    }
     boolean tar = "tar".equals(o.imagesFormat) || ("auto".equals(o.imagesFormat) && ImageSources.isTarInput(conf, imagesUri, "--images"));
     LOG.info("Reading manifest {} (id={}, lat={}, lon={}, path={}, author={}, scenes={}/{}/{}) and images from {} ({})",
         o.manifest, idCol, latCol, lonCol, pathCol, authorCol, s3, s16, s365, imagesUri, tar ? "tar archives" : "directory tree");
@@ -129,13 +146,21 @@ public final class IngestJob extends AbstractJob {
       staged.unpersist();
       phases.end("manifest");
       Dataset<Row> valid = located.filter(col(REASON).isNull());
-      ImageWork work = new ImageWork(o.maxSide, o.jpegQuality, o.maxImageBytes, o.split);
+      ImageWork work = new ImageWork(o.maxSide, o.jpegQuality, o.maxImageBytes, o.split, o.maxPixels);
       StructType resultSchema = ImageWork.resultSchema(located.schema().apply("input_row").dataType());
       JavaRDD<Row> resultRows;
       long unlisted = 0;
+      List<Map<String, String>> archiveErrors = new java.util.ArrayList<>();
       if (tar) {
         Dataset<Row> entries = ImageSources.tarEntries(spark, conf, imagesUri, "--images").persist(StorageLevel.MEMORY_AND_DISK());
         unlisted = entries.join(valid, entries.col("entry_path").equalTo(valid.col("path")), "left_anti").count();
+        // At most one per archive: where reading it stopped.
+        for (Row e : entries.filter(col("entry_error").isNotNull()).select("archive", "entry_path", "entry_error")
+            .orderBy("archive").collectAsList()) {
+          archiveErrors.add(Map.of("archive", e.getString(0), "member", e.getString(1), "error", e.getString(2)));
+          LOG.warn("ingest: archive {} is damaged: reading stopped at member '{}' ({}); manifest rows naming later members"
+              + " of it are counted as missing_file", e.getString(0), e.getString(1), e.getString(2));
+        }
         Dataset<Row> joined = valid.join(entries, valid.col("path").equalTo(entries.col("entry_path")), "left");
         resultRows = joined.javaRDD().map(work::fromArchive);
       } else {
@@ -200,17 +225,28 @@ public final class IngestJob extends AbstractJob {
       summary.put("rows_rejected", rejected);
       summary.put("rejected_by_reason", rejects);
       summary.put("archive_members_not_in_manifest", unlisted);
+      summary.put("archive_errors", archiveErrors);
       summary.put("input_bytes", inBytes);
       summary.put("output_image_bytes", outBytes);
       summary.put("images_per_second", Math.round(rows / Math.max(1e-9, imageSeconds)));
-      if (rows == 0 || written == 0 || fraction > o.maxRejectFraction) {
+      if (rows == 0) {
         summary.put("status", "failed");
         writeSummary(out, summary, phases);
+        Path kept = out.keepFailed();
+        throw new JobFailedException("The manifest " + o.manifest + " has no data rows (only a header, or nothing); nothing"
+            + " to ingest. The summary is in " + new Path(kept, "summary.json") + ".");
+      }
+      if (written == 0 || fraction > o.maxRejectFraction) {
+        summary.put("status", "failed");
+        writeSummary(out, summary, phases);
+        Path kept = out.keepFailed();
         throw new JobFailedException(String.format(
             "%d of %d rows (%.2f%%) of %s were rejected, more than --max-reject-fraction %s allows: %s. "
-                + "The rejected rows and their reasons are in %s.",
-            rejected, rows, rows == 0 ? 100.0 : 100.0 * rejected / rows, o.manifest, o.maxRejectFraction, rejects,
-            out.child("rejects")));
+                + "The rejected rows and their reasons are in %s%s.%s",
+            rejected, rows, 100.0 * rejected / rows, o.manifest, o.maxRejectFraction, rejects,
+            new Path(kept, "rejects"), kept.getName().endsWith(".failed") ? " (the previous output " + o.output + " is unchanged)" : "",
+            archiveErrors.isEmpty() ? "" : " Damaged archives (reading stopped there; later members count as missing_file): "
+                + archiveErrors.stream().map(e -> e.get("archive") + " at member '" + e.get("member") + "'").toList()));
       }
 
       int shards = (int) Math.max(1, Math.min(100_000, (outBytes + o.shardBytes - 1) / o.shardBytes));
@@ -226,7 +262,7 @@ public final class IngestJob extends AbstractJob {
       summary.put("status", "ok");
       writeSummary(out, summary, phases);
       LOG.info("ingest: {} images in {} shards ({} train, {} val), {} rejected, in {} s → {}", written, shards,
-          written - val, val, rejected, String.format("%.1f", wall), out.root());
+          written - val, val, rejected, String.format("%.1f", wall), out.target());
       return new Result(rows, written, rejects, shards, written - val, val, rows / Math.max(1e-9, imageSeconds));
     } finally {
       staged.unpersist();

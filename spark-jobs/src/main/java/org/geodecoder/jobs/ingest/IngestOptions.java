@@ -31,6 +31,7 @@ public final class IngestOptions {
       OptionSpec.withDefault("max-side", 0, "resize images whose longer side exceeds this (re-encoded JPEG); 0 keeps them as they are"),
       OptionSpec.withDefault("jpeg-quality", 0.9, "JPEG quality of resized images"),
       OptionSpec.withDefault("max-image-mb", 64, "larger files are rejected"),
+      OptionSpec.withDefault("max-pixels", 50_000_000, "images whose header declares more pixels (width x height) are rejected (too_many_pixels): decoding them would need gigabytes"),
       OptionSpec.withDefault("split", "author:0.02", "author:<fraction> (author-disjoint validation split) or none"),
       OptionSpec.withDefault("max-reject-fraction", 0.01, "fail when more than this fraction of rows is rejected"),
       OptionSpec.withDefault("overwrite", false, "replace an existing output directory"));
@@ -52,6 +53,7 @@ public final class IngestOptions {
   final int maxSide;
   final float jpegQuality;
   final long maxImageBytes;
+  final long maxPixels;
   final AuthorSplit split;
   final double maxRejectFraction;
   final boolean overwrite;
@@ -76,6 +78,7 @@ public final class IngestOptions {
     maxSide = r.integer("max-side", 0, 1 << 16);
     jpegQuality = (float) r.doubleValue("jpeg-quality", 0.01, 1.0);
     maxImageBytes = r.longValue("max-image-mb", 1) << 20;
+    maxPixels = r.longValue("max-pixels", 1);
     try {
       split = AuthorSplit.parse(r.requiredString("split"));
     } catch (IllegalArgumentException e) {

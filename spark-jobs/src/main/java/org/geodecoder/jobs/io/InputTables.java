@@ -36,8 +36,34 @@ public final class InputTables {
         return spark.read().option("header", "true").option("inferSchema", "false")
             .option("mode", "PERMISSIVE").csv(uri);
       }
+      requireParquetMagic(spark, uri, option);
       return spark.read().parquet(uri);
+    } catch (OptionException | JobFailedException e) {
+      throw e;
     } catch (Exception e) { // Scala's AnalysisException is thrown without being declared
+      String m = String.valueOf(e.getMessage());
+      throw new JobFailedException("Cannot read " + option + " " + uri + " as " + resolved + ": "
+          + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m), e);
+    }
+  }
+
+  /** A plain file read as Parquet must start with Parquet's magic "PAR1" (a CSV does not). */
+  private static void requireParquetMagic(SparkSession spark, String uri, String option) {
+    Path path = new Path(uri);
+    try {
+      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(path) || fs.getFileStatus(path).isDirectory()) {
+        return;
+      }
+      byte[] head = new byte[4];
+      try (var in = fs.open(path)) {
+        int n = in.read(head);
+        if (n < 4 || head[0] != 'P' || head[1] != 'A' || head[2] != 'R' || head[3] != '1') {
+          throw new OptionException(option + " " + uri + " is not a Parquet file (it does not start with Parquet's"
+              + " magic bytes PAR1); if it is a CSV, pass --format csv or auto");
+        }
+      }
+    } catch (IOException e) {
       throw new JobFailedException("Cannot read " + option + " " + uri + ": " + e.getMessage(), e);
     }
   }

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -13,44 +14,71 @@ import org.geodecoder.jobs.cli.JobFailedException;
 
 /**
  * A job's output directory on any Hadoop filesystem (file:, hdfs:, s3a:). Small files (CSV
- * tables, summary.json) are written directly through the Hadoop API, one file each.
+ * tables, summary.json) are written directly through the Hadoop API, one file each. A job's own
+ * output goes through {@link OutputCommit}: written aside, published by {@link #commit}.
  */
 public final class OutputDir {
-  private final Path root;
+  /** The attempt directory until {@link #commit}, then the output itself. */
+  private Path root;
   private final Configuration hadoopConf;
+  /** The pending commit of a job's own output; null for a shared directory ({@link #open}). */
+  private final OutputCommit.Attempt attempt;
 
-  private OutputDir(Path root, Configuration hadoopConf) {
+  private OutputDir(Path root, Configuration hadoopConf, OutputCommit.Attempt attempt) {
     this.root = root;
     this.hadoopConf = hadoopConf;
+    this.attempt = attempt;
   }
 
   /**
-   * Prepares the directory: fails when it exists and holds files, unless {@code overwrite},
-   * which deletes it first.
+   * Begins a job's output with {@link OutputCommit}: fails when it exists and holds files,
+   * unless {@code overwrite}; nothing is deleted before {@link #commit}. The job writes into
+   * a hidden attempt directory ({@link #root()}).
    *
    * @param option the option that named this path, for the error message
+   * @param inputs option → input path: the output must not equal, contain or lie inside any
    */
-  public static OutputDir prepare(SparkSession spark, String uri, boolean overwrite, String option) {
+  public static OutputDir prepare(SparkSession spark, String uri, boolean overwrite, String option, Map<String, String> inputs) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path path = new Path(uri);
-    try {
-      FileSystem fs = path.getFileSystem(conf);
-      Path qualified = fs.makeQualified(path);
-      if (fs.exists(qualified)) {
-        boolean empty = fs.getFileStatus(qualified).isDirectory() && fs.listStatus(qualified).length == 0;
-        if (!empty && !overwrite) {
-          throw new JobFailedException(
-              "Output " + qualified + " already exists; choose another " + option + " or pass --overwrite true");
-        }
-        if (!empty) {
-          fs.delete(qualified, true);
-        }
-      }
-      fs.mkdirs(qualified);
-      return new OutputDir(qualified, conf);
-    } catch (IOException e) {
-      throw new JobFailedException("Cannot prepare output " + uri + " (" + option + "): " + e.getMessage(), e);
+    OutputCommit.Attempt a = OutputCommit.begin(conf, uri, overwrite, option, inputs, false);
+    return new OutputDir(a.dir(), conf, a);
+  }
+
+  /** {@link #prepare(SparkSession, String, boolean, String, Map)} for a job without path inputs. */
+  public static OutputDir prepare(SparkSession spark, String uri, boolean overwrite, String option) {
+    return prepare(spark, uri, overwrite, option, Map.of());
+  }
+
+  /** Publishes the output (replacing the previous one) after the job succeeded. */
+  public void commit(String job) {
+    if (attempt != null) {
+      attempt.commit(job);
+      root = attempt.target();
     }
+  }
+
+  /**
+   * Keeps a failed run's diagnostics (rejects, summary) without touching a previous output.
+   *
+   * @return the directory that holds them now
+   */
+  public Path keepFailed() {
+    if (attempt != null) {
+      root = attempt.keepFailed();
+    }
+    return root;
+  }
+
+  /** Drops an uncommitted output; the previous output stays. */
+  public void abort() {
+    if (attempt != null) {
+      attempt.abort();
+    }
+  }
+
+  /** Where the output appears once committed. */
+  public Path target() {
+    return attempt == null ? root : attempt.target();
   }
 
   /**
@@ -66,7 +94,7 @@ public final class OutputDir {
       FileSystem fs = path.getFileSystem(conf);
       Path qualified = fs.makeQualified(path);
       fs.mkdirs(qualified);
-      return new OutputDir(qualified, conf);
+      return new OutputDir(qualified, conf, null);
     } catch (IOException e) {
       throw new JobFailedException("Cannot create output " + uri + " (" + option + "): " + e.getMessage(), e);
     }

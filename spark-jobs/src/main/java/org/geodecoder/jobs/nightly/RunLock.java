@@ -121,7 +121,7 @@ public final class RunLock implements AutoCloseable {
       Optional<String> stale = staleReason(other, lastSign, timeout, timeoutOption, clock);
       if (stale.isEmpty()) {
         Duration quiet = Duration.ofMillis(Math.max(0, clock.millis() - lastSign));
-        throw new JobFailedException("Another nightly run holds the lock " + file + ": "
+        throw new org.geodecoder.jobs.cli.LockHeldException("Another nightly run holds the lock " + file + ": "
             + other.map(Holder::describe).orElse("holder unreadable (lock still being written?)")
             + ", last sign of life " + hours(quiet) + " h ago. Refusing to start, so that two runs never overlap. "
             + "If that run is dead, its lock is broken automatically once it is silent for more than " + timeoutOption
@@ -137,7 +137,7 @@ public final class RunLock implements AutoCloseable {
       HadoopFiles.delete(fs, heartbeatOf(file));
       HadoopFiles.delete(fs, file);
     }
-    throw new JobFailedException("Could not take the lock " + file + " after 3 attempts: other runs keep taking it");
+    throw new org.geodecoder.jobs.cli.LockHeldException("Could not take the lock " + file + " after 3 attempts: other runs keep taking it");
   }
 
   /**

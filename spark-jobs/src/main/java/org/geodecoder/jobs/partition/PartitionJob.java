@@ -73,7 +73,7 @@ public final class PartitionJob extends AbstractJob {
     PhaseTimer phases = new PhaseTimer();
     LOG.info("partition: options {}", o.resolved());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", java.util.Collections.singletonMap("--input", o.input()));
 
     String input = o.input();
     if (input == null) {
@@ -112,6 +112,7 @@ public final class PartitionJob extends AbstractJob {
       Map<String, Object> summary = summary(o, input, read, valid, rejects, null, start);
       summary.put("status", "failed");
       out.writeJson("summary.json", summary);
+      out.keepFailed(); // the rejects and the failed summary, never over an earlier output
       throw new JobFailedException(rejectMessage(input, read, rejected, rejects, in.swappable(), o, latCol, lonCol, out));
     }
 
@@ -149,6 +150,7 @@ public final class PartitionJob extends AbstractJob {
       for (int h = 0; h < classCounts.length; h++) {
         classCounts[h] = partitioning.classes(h);
       }
+      PartitionChecks.requireClasses(classCounts, o, fitted);
       CellStatistics stats = blocks.map(b -> {
         CellStatistics s = new CellStatistics(classCounts);
         int[] labels = new int[classCounts.length];
@@ -168,6 +170,7 @@ public final class PartitionJob extends AbstractJob {
       phases.end("write_cells");
       jsc.setJobDescription("partition: write labels");
       writeLabels(spark, blocks, labeler, classCounts.length, out);
+      String fingerprint = PartitionChecks.writeFingerprint(spark, vocabulary, out);
       labeler.destroy();
       phases.end("write_labels");
 
@@ -183,7 +186,9 @@ public final class PartitionJob extends AbstractJob {
       summary.put("rows_fitted", fitted);
       summary.put("level_scans", counter.levelsCounted());
       summary.put("phase_seconds", phases.seconds());
+      summary.put("fingerprint", fingerprint);
       out.writeJson("summary.json", summary);
+      out.commit(NAME);
       double wall = (System.nanoTime() - start) / 1e9;
       for (int h = 0; h < kept.length; h++) {
         LOG.info("Hierarchy {} (tmax {}): {} classes, {} of {} fit images kept", h + 1, o.params().tmax(h), classCounts[h], kept[h], fitted);

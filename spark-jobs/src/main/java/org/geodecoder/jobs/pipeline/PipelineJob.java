@@ -209,9 +209,10 @@ public final class PipelineJob extends AbstractJob {
       Baselines baselines = Baselines.fit(spark, dir("ingest/shards"), dir("partition/labels.parquet"), dir("partition/cells.parquet"));
       baselines.points().forEach(p -> LOG.info("pipeline: baseline {} predicts ({}, {}): {}", p.name(),
           String.format(Locale.ROOT, "%.4f", p.latDegrees()), String.format(Locale.ROOT, "%.4f", p.lonDegrees()), p.why()));
-      OutputDir.prepare(spark, dir("baselines"), true, "--output");
-      baselines.writePredictions(spark.read().parquet(dir("ingest/shards")).filter("split = 'val'"), dir("baselines/" + HELDOUT));
-      baselines.writePredictions(spark.read().parquet(dir("ingest-uniform/shards")), dir("baselines/" + UNIFORM));
+      OutputDir out = OutputDir.prepare(spark, dir("baselines"), true, "--output");
+      baselines.writePredictions(spark.read().parquet(dir("ingest/shards")).filter("split = 'val'"), out.child(HELDOUT));
+      baselines.writePredictions(spark.read().parquet(dir("ingest-uniform/shards")), out.child(UNIFORM));
+      out.commit("pipeline");
       List<String> sets = new ArrayList<>();
       for (AccuracyTable.Entry e : entries()) {
         String uri = e.predictor().equals(AccuracyTable.MODEL) ? dir("score/" + e.split() + "/predictions")

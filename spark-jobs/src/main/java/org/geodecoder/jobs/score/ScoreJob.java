@@ -122,9 +122,24 @@ public final class ScoreJob extends AbstractJob {
 
   /** Runs the job on the session; the caller owns the session. */
   public static Result run(SparkSession spark, Options o) {
+    LOG.info("score: options {}", o.resolved());
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("--input", o.input());
+    inputs.put("--model", o.model());
+    inputs.put("--cells", o.cells());
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", inputs);
+    try {
+      Result result = run(spark, o, out);
+      out.commit(NAME);
+      return result;
+    } finally {
+      out.abort(); // no-op after commit or keepFailed
+    }
+  }
+
+  private static Result run(SparkSession spark, Options o, OutputDir out) {
     long start = System.nanoTime();
     PhaseTimer phases = new PhaseTimer();
-    LOG.info("score: options {}", o.resolved());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     HadoopConf conf = new HadoopConf(spark.sparkContext().hadoopConfiguration());
 
@@ -140,7 +155,6 @@ public final class ScoreJob extends AbstractJob {
     ScoreInput.Located at = ScoreInput.locate(conf, o.input(), o.inputFormat());
     ScoreInput.check(at, o);
     CellIds cells = cellIds(spark, o, config);
-    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
     ScoreInput.Source src = ScoreInput.open(spark, conf, at, o);
     ScoreSchema schema = new ScoreSchema(hierarchy.hierarchies(), o.topK(), src.truth(), src.scenes());
     LOG.info("Scoring {} ({}, {} tasks{}) with {} ({}, {}x{} input, {} hierarchies, {} finest classes); device {}, batch {}, {}",
@@ -211,7 +225,8 @@ public final class ScoreJob extends AbstractJob {
       if (total == 0 || scored == 0 || fraction > o.maxRejectFraction()) {
         summary.put("status", "failed");
         writeSummary(out, summary, phases, times);
-        throw new JobFailedException(total == 0 ? "No images in " + src.location().uri() + " (--input)" : String.format(
+        out.keepFailed();
+        throw new JobFailedException(total == 0 ? "No images in " + src.location().uri() + " (--input): nothing to score" : String.format(
             "%d of %d images (%.2f%%) of %s could not be scored, more than --max-reject-fraction %s allows: %s. "
                 + "The rejected images and their reasons are in %s.",
             rejected, total, 100.0 * rejected / total, src.location().uri(), o.maxRejectFraction(), rejects, out.child("rejects")));
@@ -233,7 +248,7 @@ public final class ScoreJob extends AbstractJob {
               + "forward {} s ({}% of the work; the model busy {}% of the scoring phase), waiting for the model {} s, write {} s → {}",
           scored, rejected, String.format("%.1f", wall), Math.round(scored / Math.max(1e-9, scoreSeconds)), task.get("read"),
           task.get("decode_transform"), task.get("forward"), Math.round(times.forwardFraction() * 1000) / 10.0,
-          Math.round(times.modelUtilization(scoreSeconds) * 1000) / 10.0, task.get("forward_wait"), task.get("write"), out.root());
+          Math.round(times.modelUtilization(scoreSeconds) * 1000) / 10.0, task.get("forward_wait"), task.get("write"), out.target());
       return new Result(total, scored, rejects, src.location().format(), src.partitions(), scored / Math.max(1e-9, scoreSeconds),
           task, times.forwardFraction(), times.modelUtilization(scoreSeconds), cells.source(), times.devicesUsed());
     } finally {
@@ -289,11 +304,16 @@ public final class ScoreJob extends AbstractJob {
       try (InputStream in = fs.open(json)) {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
-      return ModelConfigJson.fromJson(text);
+      // Before any work: a truncated parameters file is named here, not in every scoring task.
+      Path params = new Path(dir, ModelCheckpoint.PARAMETERS_FILE);
+      try (InputStream in = fs.open(params)) {
+        org.geodecoder.model.io.SafetensorsCheck.check(in, fs.getFileStatus(params).getLen(), params + " (--model)");
+      }
+      return ModelConfigJson.fromJson(text, json + " (--model)");
     } catch (IOException e) {
       throw new JobFailedException("Cannot read " + json + " (--model): " + e.getMessage(), e);
-    } catch (IllegalArgumentException | IllegalStateException e) { // also Gson's JsonParseException
-      throw new JobFailedException("Cannot read " + json + " (--model): " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) { // names the file and what is wrong
+      throw new JobFailedException(e.getMessage(), e);
     }
   }
 
@@ -334,6 +354,18 @@ public final class ScoreJob extends AbstractJob {
       }
       LOG.warn("cell_id will be null: {} does not belong to the model: {}; pass --cells", from, mismatch);
       return new CellIds(null, null);
+    }
+    if (explicit && config.cellsTable().isPresent()) {
+      // Same class counts are not enough: the cells must be the ones the model was trained with.
+      String trained = config.cellsTable().get();
+      var recorded = org.geodecoder.jobs.io.PartitionFingerprint.read(spark.sparkContext().hadoopConfiguration(), trained);
+      String given = org.geodecoder.jobs.io.PartitionFingerprint.of(v);
+      if (recorded.isPresent() && !recorded.get().equals(given)) {
+        throw new JobFailedException(from + " comes from another partition run than the cells the model " + o.model()
+            + " was trained with (" + trained + ", named by " + ModelCheckpoint.CONFIG_FILE + "; fingerprints "
+            + org.geodecoder.jobs.io.PartitionFingerprint.abbreviate(given) + " and "
+            + org.geodecoder.jobs.io.PartitionFingerprint.abbreviate(recorded.get()) + "): its cell ids would be wrong");
+      }
     }
     int finest = v.hierarchies() - 1;
     String[] tokens = v.classesOf(finest).stream().map(CellClass::cellToken).toArray(String[]::new);

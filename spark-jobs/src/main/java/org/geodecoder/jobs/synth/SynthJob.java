@@ -99,6 +99,7 @@ public final class SynthJob extends AbstractJob {
     spark.createDataFrame(rows, MANIFEST_SCHEMA).repartition(1).sortWithinPartitions("IMG_ID")
         .write().option("header", "true").csv(tmp);
     moveSingleCsv(conf, tmp, root + "/" + MANIFEST);
+    out.commit(NAME);
     LOG.info("synth: {} images ({} layout) in {} s → {}", count, layout,
         String.format("%.1f", (System.nanoTime() - t0) / 1e9), out.root());
     return out;

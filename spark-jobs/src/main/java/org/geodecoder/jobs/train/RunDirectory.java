@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.geodecoder.jobs.cli.JobFailedException;
+import org.geodecoder.jobs.io.OutputCommit;
 
 /**
  * A training run's directory on any Hadoop file system: {@code train-config.json} (the options
@@ -29,32 +30,41 @@ final class RunDirectory {
   private final Path root;
   private final Configuration conf;
   private final FileSystem fs;
+  /** A new run's pending output ({@link OutputCommit}); null when resuming in place. */
+  private final OutputCommit.Attempt attempt;
 
-  private RunDirectory(Path root, Configuration conf) throws IOException {
+  private RunDirectory(Path root, Configuration conf, OutputCommit.Attempt attempt) throws IOException {
     this.fs = root.getFileSystem(conf);
     this.root = fs.makeQualified(root);
     this.conf = conf;
+    this.attempt = attempt;
   }
 
   /**
-   * Opens the run directory: a new run needs an absent or empty directory (or {@code
-   * overwrite}); a resumed run needs the same trajectory options as the run that wrote it.
+   * Opens the run directory, before any work: the output must not overlap an input; a new run
+   * needs an absent or empty directory (then it runs in place, so that {@code --resume} finds
+   * its checkpoints) or {@code overwrite} (then it runs in a hidden sibling that replaces the
+   * old run only when training succeeded: {@link #commit}); a resumed run needs the same
+   * trajectory options as the run that wrote it.
    *
-   * @return whether an earlier run of this directory is being continued
+   * @param inputs option → input path, none of which the output may equal, contain or lie in
    */
-  static RunDirectory open(String uri, Configuration conf, boolean overwrite, boolean resume, Map<String, String> trajectory) {
+  static RunDirectory open(String uri, Configuration conf, boolean overwrite, boolean resume, Map<String, String> trajectory,
+      Map<String, String> inputs) {
+    OutputCommit.refuseOverlap(conf, "--output", uri, inputs);
     try {
-      RunDirectory dir = new RunDirectory(new Path(uri), conf);
+      RunDirectory dir = new RunDirectory(new Path(uri), conf, null);
       FileSystem fs = dir.fs;
       Path cfg = new Path(dir.root, CONFIG);
       boolean exists = fs.exists(dir.root);
       boolean empty = !exists || fs.listStatus(dir.root).length == 0;
-      if (exists && overwrite) {
-        fs.delete(dir.root, true);
-      } else if (!empty && !resume) {
+      if (empty || overwrite) {
+        OutputCommit.Attempt a = OutputCommit.begin(conf, uri, overwrite, "--output", inputs, true);
+        return new RunDirectory(a.dir(), conf, a);
+      } else if (!resume) {
         throw new JobFailedException("Run directory " + dir.root + " (--output) already holds a run; pass --resume true to "
             + "continue it from its latest checkpoint, --overwrite true to start afresh, or choose another --output");
-      } else if (!empty && fs.exists(cfg)) {
+      } else if (fs.exists(cfg)) {
         Map<?, ?> recorded = JSON.readValue(dir.read(CONFIG), Map.class);
         Object before = recorded.get("trajectory");
         if (!trajectory.equals(before)) {
@@ -62,10 +72,39 @@ final class RunDirectory {
               + trajectory + "; resume with the same values or use another --output");
         }
       }
-      fs.mkdirs(dir.root);
       return dir;
     } catch (IOException e) {
       throw new JobFailedException("Cannot prepare run directory " + uri + " (--output): " + e.getMessage(), e);
+    }
+  }
+
+  static RunDirectory open(String uri, Configuration conf, boolean overwrite, boolean resume, Map<String, String> trajectory) {
+    return open(uri, conf, overwrite, resume, trajectory, Map.of());
+  }
+
+  /** Where the run appears once committed (its own directory for a new or resumed run). */
+  String finalUri() {
+    return attempt == null ? root.toString() : attempt.target().toString();
+  }
+
+  /** After success: an overwriting run replaces the old one; every finished run gets its marker. */
+  void commit() {
+    if (attempt != null) {
+      attempt.commit("train");
+    } else {
+      try {
+        fs.delete(new Path(root, OutputCommit.ATTEMPT_FILE), false);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write to " + root, e);
+      }
+      write(OutputCommit.MARKER, "{\"job\": \"train\", \"committed\": \"" + java.time.Instant.now() + "\"}\n");
+    }
+  }
+
+  /** Before any training: drops a run directory this run created and nothing was written to yet. */
+  void abandon() {
+    if (attempt != null) {
+      attempt.abort();
     }
   }
 

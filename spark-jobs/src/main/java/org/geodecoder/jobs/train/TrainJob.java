@@ -78,7 +78,9 @@ public final class TrainJob extends AbstractJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     LOG.info("train: options {}", o.resolved());
     HadoopConf hadoop = new HadoopConf(sc.hadoopConfiguration());
-    RunDirectory run = RunDirectory.open(o.output(), hadoop.get(), o.overwrite(), o.resume(), o.trajectory());
+    RunDirectory run = RunDirectory.open(o.output(), hadoop.get(), o.overwrite(), o.resume(), o.trajectory(),
+        TrainPreflight.inputPaths(o));
+    TrainPreflight.check(spark, o, run);
 
     ModelConfig config = modelConfig(spark, o, hadoop);
     String sceneColumn = "scene" + config.scenes();
@@ -179,8 +181,9 @@ public final class TrainJob extends AbstractJob {
     }
     phases.end("train");
     var last = store.latest().orElseThrow(() -> new JobFailedException("No checkpoint in " + run.uri() + " after training"));
+    TrainPreflight.requireSamplesTrained(run);
     run.publishModel(last.path());
-    Result result = new Result(run.uri() + "/model", last.step(), epochsRun, replicas, lastValidation, rejectedTotal);
+    Result result = new Result(run.finalUri() + "/model", last.step(), epochsRun, replicas, lastValidation, rejectedTotal);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("model", result.modelDir());
     summary.put("steps", result.steps());
@@ -196,6 +199,7 @@ public final class TrainJob extends AbstractJob {
     summary.put("phase_seconds", phases.seconds());
     run.writeJson("summary.json", summary);
     TrainReport.write(run.uri(), hadoop.get()); // report.md, report.html, loss and validation plots
+    run.commit();
     LOG.info("train: done, {} steps; model in {}; validation {}", result.steps(), result.modelDir(), lastValidation);
     return result;
   }
@@ -210,9 +214,11 @@ public final class TrainJob extends AbstractJob {
     Path file = new Path(o.init(), ModelCheckpoint.CONFIG_FILE);
     ModelConfig init;
     try (var in = file.getFileSystem(hadoop.get()).open(file)) {
-      init = ModelConfigJson.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      init = ModelConfigJson.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), file + " (--init)");
     } catch (IOException e) {
       throw new JobFailedException("Cannot read the --init model's " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailedException(e.getMessage(), e);
     }
     if (!java.util.Arrays.equals(init.hierarchy().classCounts(), hierarchy.classCounts())) {
       throw new JobFailedException("--init " + o.init() + " predicts " + java.util.Arrays.toString(init.hierarchy().classCounts())

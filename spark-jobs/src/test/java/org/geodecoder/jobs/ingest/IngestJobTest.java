@@ -147,6 +147,36 @@ class IngestJobTest {
     IngestJob.Result r = ingest(tmp.resolve("badtar-out"), "manifest", manifest.toString(), "max-reject-fraction", "0.9");
     assertEquals(2, r.imagesWritten(), "members 0 and 1 are intact");
     assertEquals(Map.of("corrupt_archive_member", 1L, "missing_file", 2L), r.rejectsByReason());
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("badtar-out/summary.json").toFile());
+    var error = summary.get("archive_errors").get(0);
+    assertTrue(error.get("archive").asText().endsWith("badtar/tars/part-0.tar"), summary.toString());
+    assertEquals("m/2.jpg", error.get("member").asText(), "the member where reading stopped");
+  }
+
+  /** Issue 19, item 8: a header claiming 60000x60000 pixels and a PNG named .jpg are rejected at ingest. */
+  @Test
+  void hugeHeadersAndMisnamedFormatsAreRejectedAtIngest() throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("declared/images"));
+    byte[] jpeg = Files.readAllBytes(synth.resolve("images").resolve(firstId()));
+    byte[] huge = jpeg.clone();
+    for (int i = 2; i + 8 < huge.length; i++) { // SOF0/SOF2: FF C0|C2, length(2), precision(1), height(2), width(2)
+      if ((huge[i] & 0xff) == 0xFF && ((huge[i + 1] & 0xff) == 0xC0 || (huge[i + 1] & 0xff) == 0xC2)) {
+        huge[i + 5] = (byte) (60000 >> 8);
+        huge[i + 6] = (byte) (60000 & 0xff);
+        huge[i + 7] = (byte) (60000 >> 8);
+        huge[i + 8] = (byte) (60000 & 0xff);
+        break;
+      }
+    }
+    Files.write(images.resolve("huge.jpg"), huge);
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    javax.imageio.ImageIO.write(img, "png", images.resolve("png-named.jpg").toFile());
+    Files.write(images.resolve("ok.jpg"), jpeg);
+    Path manifest = Files.write(tmp.resolve("declared/manifest.csv"), List.of("IMG_ID,AUTHOR,LAT,LON",
+        "huge.jpg,a,10.0,10.0", "png-named.jpg,b,10.0,10.0", "ok.jpg,c,10.0,10.0"));
+    IngestJob.Result r = ingest(tmp.resolve("declared-out"), "manifest", manifest.toString(), "max-reject-fraction", "0.9");
+    assertEquals(1, r.imagesWritten());
+    assertEquals(Map.of("too_many_pixels", 1L, "format_mismatch", 1L), r.rejectsByReason());
   }
 
   @Test

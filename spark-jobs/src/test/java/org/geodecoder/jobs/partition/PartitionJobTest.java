@@ -264,8 +264,13 @@ class PartitionJobTest {
       OptionException col = assertThrows(OptionException.class,
           () -> PartitionJob.run(spark, options(in, tmp.resolve("o"), "lat-col", "latitude_deg")));
       assertTrue(col.getMessage().contains("--lat-col") && col.getMessage().contains("[IMG_ID, AUTHOR, LAT, LON]"), col.getMessage());
-      JobFailedException exists = assertThrows(JobFailedException.class,
+      OptionException overlap = assertThrows(OptionException.class,
           () -> PartitionJob.run(spark, options(in, in.getParent())));
+      assertTrue(overlap.getMessage().contains("contains the input --input"), overlap.getMessage());
+      Path existing = Files.createDirectories(tmp.resolve("existing"));
+      Files.writeString(existing.resolve("earlier.txt"), "earlier");
+      JobFailedException exists = assertThrows(JobFailedException.class,
+          () -> PartitionJob.run(spark, options(in, existing)));
       assertTrue(exists.getMessage().contains("already exists") && exists.getMessage().contains("--overwrite"), exists.getMessage());
     } finally {
       spark.stop();
