@@ -1,5 +1,6 @@
 package org.geodecoder.jobs.score;
 
+import org.geodecoder.jobs.io.PartitionFingerprint;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
@@ -358,13 +359,13 @@ public final class ScoreJob extends AbstractJob {
     if (explicit && config.cellsTable().isPresent()) {
       // Same class counts are not enough: the cells must be the ones the model was trained with.
       String trained = config.cellsTable().get();
-      var recorded = org.geodecoder.jobs.io.PartitionFingerprint.read(spark.sparkContext().hadoopConfiguration(), trained);
-      String given = org.geodecoder.jobs.io.PartitionFingerprint.of(v);
+      var recorded = PartitionFingerprint.read(spark.sparkContext().hadoopConfiguration(), trained);
+      String given = PartitionFingerprint.of(v);
       if (recorded.isPresent() && !recorded.get().equals(given)) {
-        throw new JobFailedException(from + " comes from another partition run than the cells the model " + o.model()
+        throw new JobFailedException(from + " comes from another partition run than the cells the model " + modelOption
             + " was trained with (" + trained + ", named by " + ModelCheckpoint.CONFIG_FILE + "; fingerprints "
-            + org.geodecoder.jobs.io.PartitionFingerprint.abbreviate(given) + " and "
-            + org.geodecoder.jobs.io.PartitionFingerprint.abbreviate(recorded.get()) + "): its cell ids would be wrong");
+            + PartitionFingerprint.abbreviate(given) + " and "
+            + PartitionFingerprint.abbreviate(recorded.get()) + "): its cell ids would be wrong");
       }
     }
     int finest = v.hierarchies() - 1;
