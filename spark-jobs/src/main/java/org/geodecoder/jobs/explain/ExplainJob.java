@@ -164,7 +164,21 @@ public final class ExplainJob extends AbstractJob {
           + o.input() + " is not shards, which alone have a split");
     }
     ScoreJob.CellIds cells = ScoreJob.cellIds(spark, o.cells(), o.model(), config);
-    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output");
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("--input", o.input());
+    inputs.put("--model", o.model());
+    inputs.put("--cells", o.cells());
+    inputs.put("--ids", o.ids());
+    OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", inputs);
+    try {
+      return explain(spark, o, conf, jsc, modelUri, config, hierarchies, at, cells, out);
+    } finally {
+      out.abort(); // no-op after commit or keepFailed: a failed run never replaces the previous output
+    }
+  }
+
+  private static Result explain(SparkSession spark, Options o, HadoopConf conf, JavaSparkContext jsc, String modelUri,
+      ModelConfig config, int[] hierarchies, ScoreInput.Located at, ScoreJob.CellIds cells, OutputDir out) {
     ScoreInput.Source src = ScoreInput.open(spark, conf, at, o.split(), 0, o.maxImageBytes());
 
     Dataset<Row> images = spark.createDataFrame(src.rows(), ScoreInput.SCHEMA);
@@ -232,6 +246,9 @@ public final class ExplainJob extends AbstractJob {
     summary.put("rejected_by_reason", byReason);
     summary.put("status", entries.isEmpty() ? "failed" : "ok");
     out.writeJson("summary.json", summary);
+    if (entries.isEmpty()) {
+      out.keepFailed(); // the rejects and the failed summary, never over an earlier output
+    }
     if (rows.isEmpty()) {
       throw new JobFailedException("No images in " + at.uri() + " (--input)"
           + (o.ids() != null ? " with an id listed in " + o.ids() + " (--ids)" : ""));
@@ -240,6 +257,7 @@ public final class ExplainJob extends AbstractJob {
       throw new JobFailedException("None of the " + rows.size() + " images of " + at.uri() + " could be explained: "
           + byReason + "; the reasons are in " + out.child("rejects"));
     }
+    out.commit(NAME);
     LOG.info("explain: {} images explained, {} rejected {} → {}", entries.size(), rejects.size(), byReason,
         out.child("index.html"));
     return new Result(rows.size(), entries.size(), byReason, hierarchies,
