@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Serializable;
 import java.awt.image.BufferedImage;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -34,10 +32,6 @@ public final class SynthGenerator implements Serializable {
   public record Photo(String id, String author, double latDegrees, double lonDegrees,
       int scene3, int scene16, int scene365, String city, byte[] jpeg) {}
 
-  /** Samplers by seed, shared by the tasks of a JVM: each reads the world's cities (immutable). */
-  private static final Map<Long, PhotoLocationSampler> PHOTO_SAMPLERS = new ConcurrentHashMap<>();
-  private static final Map<Long, Gws15kSampler> UNIFORM_SAMPLERS = new ConcurrentHashMap<>();
-
   private final long seed;
   private final String distribution;
   private final int imageSize;
@@ -45,19 +39,7 @@ public final class SynthGenerator implements Serializable {
   private transient PhotoLocationSampler photoSampler;
   private transient Gws15kSampler uniformSampler;
 
-  /** Draws and encodes one image (the benchmark and the tests compare renderers through it). */
-  @FunctionalInterface
-  interface ImageMaker extends Serializable {
-    byte[] jpeg(SyntheticImageRenderer.Spec spec, int size, float quality);
-  }
-
-  private final ImageMaker images;
-
   public SynthGenerator(long seed, String distribution, int imageSize, float jpegQuality) {
-    this(seed, distribution, imageSize, jpegQuality, (spec, size, quality) -> encodeJpeg(SyntheticImageRenderer.render(spec, size), quality));
-  }
-
-  SynthGenerator(long seed, String distribution, int imageSize, float jpegQuality, ImageMaker images) {
     if (!distribution.equals("photo") && !distribution.equals("uniform")) {
       throw new IllegalArgumentException("distribution must be photo or uniform, got " + distribution);
     }
@@ -65,7 +47,6 @@ public final class SynthGenerator implements Serializable {
     this.distribution = distribution;
     this.imageSize = imageSize;
     this.jpegQuality = jpegQuality;
-    this.images = images;
   }
 
   public Photo photo(long index) {
@@ -76,7 +57,7 @@ public final class SynthGenerator implements Serializable {
     double distanceKm;
     if (distribution.equals("photo")) {
       if (photoSampler == null) {
-        photoSampler = PHOTO_SAMPLERS.computeIfAbsent(seed, PhotoLocationSampler::worldCities);
+        photoSampler = PhotoLocationSampler.worldCities(seed);
       }
       PhotoLocationSampler.Sample s = photoSampler.draw(index);
       city = s.city();
@@ -85,7 +66,7 @@ public final class SynthGenerator implements Serializable {
       distanceKm = s.distanceKm();
     } else {
       if (uniformSampler == null) {
-        uniformSampler = UNIFORM_SAMPLERS.computeIfAbsent(seed, Gws15kSampler::worldCities);
+        uniformSampler = Gws15kSampler.worldCities(seed);
       }
       SampledLocation s = uniformSampler.draw(index);
       city = s.city();
@@ -98,43 +79,29 @@ public final class SynthGenerator implements Serializable {
     int scene3 = SceneRule.scene3(r.nextDouble(), distanceKm);
     int scene16 = SceneRule.scene16(scene3, lat);
     int scene365 = SceneRule.scene365(scene16, motif);
-    byte[] jpeg = images.jpeg(new SyntheticImageRenderer.Spec(lat, lon, scene3, motif, cityHash, r.nextLong()), imageSize, jpegQuality);
+    BufferedImage img = SyntheticImageRenderer.render(
+        new SyntheticImageRenderer.Spec(lat, lon, scene3, motif, cityHash, r.nextLong()), imageSize);
     String id = String.format("%02x/%02x/%d.jpg", (index * 131) & 0xff, (index * 31 + 7) & 0xff, 2_000_000_000L + index);
     // A photographer shoots ~20 photos, around one city (authors are disjoint by construction of the split).
     String author = Long.toHexString((seed * 31 + index / 20) * 0x9E3779B97F4A7C15L >>> 20) + "@N0" + (index / 20) % 9;
-    return new Photo(id, author, lat, lon, scene3, scene16, scene365, city.name(), jpeg);
+    return new Photo(id, author, lat, lon, scene3, scene16, scene365, city.name(), encodeJpeg(img, jpegQuality));
   }
 
-  /**
-   * JPEG bytes of {@code img}. The ImageIO writer is kept per thread: looking one up and
-   * setting it up cost more than encoding a small image.
-   */
   public static byte[] encodeJpeg(BufferedImage img, float quality) {
-    JpegWriter w = JPEG_WRITER.get();
-    w.bytes.reset();
-    try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(w.bytes)) {
-      w.param.setCompressionQuality(quality);
-      w.writer.setOutput(out);
-      w.writer.write(null, new IIOImage(img, null, null), w.param);
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(quality);
+      writer.setOutput(out);
+      writer.write(null, new IIOImage(img, null, null), param);
       out.flush();
-      return w.bytes.toByteArray();
+      return bytes.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException("JPEG encoding failed", e);
     } finally {
-      w.writer.setOutput(null);
-    }
-  }
-
-  private static final ThreadLocal<JpegWriter> JPEG_WRITER = ThreadLocal.withInitial(JpegWriter::new);
-
-  /** One thread's ImageIO JPEG writer, its parameters and output buffer. */
-  private static final class JpegWriter {
-    final ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-    final ImageWriteParam param = writer.getDefaultWriteParam();
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream(8192);
-
-    JpegWriter() {
-      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      writer.dispose();
     }
   }
 }
