@@ -39,6 +39,10 @@ public final class ExplainPanel {
   static final Color CHOSEN = new Color(0xd95f02);
   static final Color LEAST = new Color(0x7570b3);
   static final Color OTHER = new Color(0xb0b0b0);
+  /** More scenes than this (S = 365) show the most probable ones and the least confident. */
+  static final int MAX_BARS = 16;
+  /** Scene names longer than this (pixels, 12 pt) are cut with an ellipsis. */
+  static final int MAX_NAME_WIDTH = 190;
 
   /**
    * What to draw.
@@ -91,10 +95,9 @@ public final class ExplainPanel {
     }
     int columns = 1 + in.hierarchies().length;
     int gridWidth = columns * TILE + (columns - 1) * GAP;
-    int scenes = in.sceneProbabilities().length;
-    int barsHeight = 30 + scenes * BAR_ROW;
+    int barsHeight = 30 + shownScenes(in).length * BAR_ROW + 44;
     int mapHeight = MAP_WIDTH / 2 + TopKMap.LEGEND_HEIGHT + 30;
-    int bottomWidth = MAP_WIDTH + GAP * 2 + 340;
+    int bottomWidth = MAP_WIDTH + GAP * 2 + (in.sceneNames() != null ? 480 : 340); // names need room
     int width = 2 * MARGIN + Math.max(gridWidth, bottomWidth);
     int gridHeight = 2 * (LABEL_HEIGHT + TILE) + GAP;
     int height = TITLE_HEIGHT + gridHeight + GAP * 2 + Math.max(mapHeight, barsHeight) + MARGIN;
@@ -126,22 +129,26 @@ public final class ExplainPanel {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         String[] text = {"Top row: queries of the", "chosen scene (they made", "the prediction).", "",
             "Bottom row: queries of the", "least confident scene.", "", "Bright = more attention", "(each map scaled to its",
-            "own maximum)."};
+            "own maximum). Peak 1.0×", "uniform = a flat map:", "no preferred region."};
         g.setColor(Color.DARK_GRAY);
         for (int i = 0; i < text.length; i++) {
-          g.drawString(text[i], x, y + LABEL_HEIGHT + 16 + i * 18);
+          g.drawString(text[i], x, y + LABEL_HEIGHT + 14 + i * 16);
         }
       }
       for (int k = 0; k < in.hierarchies().length; k++) {
         x = MARGIN + (k + 1) * (TILE + GAP);
         float[] map = chosen ? in.chosenMaps()[k] : in.leastMaps()[k];
-        String head = String.format(Locale.ROOT, "h%d · %s · %.1f%%", in.hierarchies()[k], in.sceneName(scene),
-            100 * in.sceneProbabilities()[scene]);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        String tail = String.format(Locale.ROOT, " · %.1f%%", 100 * in.sceneProbabilities()[scene]);
+        String prefix = "h" + in.hierarchies()[k] + " · ";
+        FontMetrics hm = g.getFontMetrics();
+        String head = prefix + fit(in.sceneName(scene), hm, TILE - hm.stringWidth(prefix + tail)) + tail;
         label(g, head, x, y + 15, chosen ? CHOSEN : LEAST);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        label(g, String.format(Locale.ROOT, "%s · max %.3f", chosen ? "chosen" : "least confident", max(map)), x, y + 31,
-            Color.DARK_GRAY);
+        // The peak relative to a flat map (1 / tokens): each map is scaled to its own maximum, so
+        // without this number a flat map (no preference) looks like a map that is bright everywhere.
+        label(g, fit(String.format(Locale.ROOT, "%s · peak %.2f× uniform", chosen ? "chosen" : "least conf.",
+            max(map) * map.length), g.getFontMetrics(), TILE), x, y + 31, Color.DARK_GRAY);
         g.drawImage(AttentionOverlay.overlay(tile, map, in.side()), x, y + LABEL_HEIGHT, null);
         g.setColor(chosen ? CHOSEN : LEAST);
         g.setStroke(new BasicStroke(2f));
@@ -187,14 +194,18 @@ public final class ExplainPanel {
   }
 
   private static void drawSceneBars(Graphics2D g, Input in, int x, int top, int width) {
+    double[] p = in.sceneProbabilities();
+    int[] shown = shownScenes(in);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-    label(g, "Scene confidence", x, top + 16, Color.BLACK);
+    label(g, "Scene confidence" + (shown.length < p.length
+        ? " (top " + (shown.length - 1) + " of " + p.length + ", and the least)" : ""), x, top + 16, Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     FontMetrics m = g.getFontMetrics();
-    double[] p = in.sceneProbabilities();
+    String[] names = new String[p.length];
     int nameWidth = 0;
-    for (int s = 0; s < p.length; s++) {
-      nameWidth = Math.max(nameWidth, m.stringWidth(in.sceneName(s)));
+    for (int s : shown) {
+      names[s] = fit(in.sceneName(s), m, MAX_NAME_WIDTH);
+      nameWidth = Math.max(nameWidth, m.stringWidth(names[s]));
     }
     double maxP = 0;
     for (double v : p) {
@@ -202,17 +213,55 @@ public final class ExplainPanel {
     }
     int barX = x + nameWidth + 8;
     int barMax = Math.max(40, width - nameWidth - 8 - 56);
-    for (int s = 0; s < p.length; s++) {
-      int y = top + 30 + s * BAR_ROW;
+    for (int row = 0; row < shown.length; row++) {
+      int s = shown[row];
+      int y = top + 30 + row * BAR_ROW;
       Color c = s == in.chosenScene() ? CHOSEN : s == in.leastScene() ? LEAST : OTHER;
       g.setColor(s == in.chosenScene() || s == in.leastScene() ? c : Color.DARK_GRAY);
-      g.drawString(in.sceneName(s), x + nameWidth - m.stringWidth(in.sceneName(s)), y + 12);
+      g.drawString(names[s], x + nameWidth - m.stringWidth(names[s]), y + 12);
       int len = maxP <= 0 ? 0 : (int) Math.round(barMax * p[s] / maxP);
       g.setColor(c);
       g.fillRect(barX, y + 2, Math.max(1, len), BAR_ROW - 6);
       g.setColor(Color.BLACK);
       g.drawString(String.format(Locale.ROOT, "%.1f%%", 100 * p[s]), barX + len + 4, y + 12);
     }
+    // Legend of the two highlighted colours (they also frame the attention rows above).
+    int ly = top + 30 + shown.length * BAR_ROW + 8;
+    g.setColor(CHOSEN);
+    g.fillRect(x, ly, 12, 12);
+    label(g, "chosen scene (top row)", x + 16, ly + 11, Color.DARK_GRAY);
+    g.setColor(LEAST);
+    g.fillRect(x, ly + 18, 12, 12);
+    label(g, "least confident scene (bottom row)", x + 16, ly + 29, Color.DARK_GRAY);
+  }
+
+  /**
+   * The scenes with a bar, in index order: all of them, or (more than {@link #MAX_BARS}) the
+   * most probable ones and the least confident.
+   */
+  static int[] shownScenes(Input in) {
+    double[] p = in.sceneProbabilities();
+    if (p.length <= MAX_BARS) {
+      return java.util.stream.IntStream.range(0, p.length).toArray();
+    }
+    return java.util.stream.IntStream.concat(
+            java.util.stream.IntStream.range(0, p.length).boxed()
+                .sorted((a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : Integer.compare(a, b))
+                .limit(MAX_BARS - 1).mapToInt(Integer::intValue),
+            java.util.stream.IntStream.of(in.leastScene()))
+        .distinct().sorted().toArray();
+  }
+
+  /** {@code text}, cut with an ellipsis to at most {@code maxWidth} pixels. */
+  static String fit(String text, FontMetrics m, int maxWidth) {
+    if (m.stringWidth(text) <= maxWidth) {
+      return text;
+    }
+    String cut = text;
+    while (cut.length() > 1 && m.stringWidth(cut + "…") > maxWidth) {
+      cut = cut.substring(0, cut.length() - 1);
+    }
+    return cut.strip() + "…";
   }
 
   private static void label(Graphics2D g, String text, int x, int y, Color colour) {

@@ -31,6 +31,14 @@ public final class ExplainReport {
    * @param entries sorted as they should be listed
    */
   public static String markdown(Map<String, String> facts, List<Entry> entries, List<Reject> rejects) {
+    return markdown(facts, entries, rejects, null);
+  }
+
+  /**
+   * @param sceneNames a name per scene index for the prediction table, or null for numbers
+   */
+  public static String markdown(Map<String, String> facts, List<Entry> entries, List<Reject> rejects,
+      String[] sceneNames) {
     StringBuilder md = new StringBuilder("# What the model looked at\n\n");
     md.append("Each panel shows an image as the model saw it, the last decoder layer's cross-attention of the ")
         .append("queries of the chosen scene (top row) and of the least confident scene (bottom row) for the ")
@@ -51,8 +59,8 @@ public final class ExplainReport {
             .append(latLon(e.latDegrees(), e.lonDegrees())).append(" | ")
             .append(e.cellId() == null ? "class " + e.classLabel() : e.cellId()).append(" | ")
             .append(probability(e.probability())).append(" | ")
-            .append(String.format(Locale.ROOT, "%d (%.1f%%)", e.scene(), 100 * e.sceneConfidence())).append(" | ")
-            .append(String.format(Locale.ROOT, "%d (%.1f%%)", e.leastScene(), 100 * e.leastSceneConfidence())).append(" | ")
+            .append(scene(e.scene(), e.sceneConfidence(), sceneNames)).append(" | ")
+            .append(scene(e.leastScene(), e.leastSceneConfidence(), sceneNames)).append(" | ")
             .append(truth ? latLon(e.trueLatDegrees(), e.trueLonDegrees()) : "–").append(" | ")
             .append(truth ? MarkdownReport.km(e.errorKm()) : "–").append(" |\n");
       }
@@ -73,6 +81,11 @@ public final class ExplainReport {
       md.append('\n');
     }
     return md.toString();
+  }
+
+  private static String scene(int scene, double confidence, String[] names) {
+    String name = names != null && scene >= 0 && scene < names.length ? " " + escape(names[scene]) : "";
+    return String.format(Locale.ROOT, "%d%s (%.1f%%)", scene, name, 100 * confidence);
   }
 
   /** Three significant digits: an untrained model's best cell can have p = 0.0003. */

@@ -29,6 +29,19 @@ public final class MarkdownReport {
       List<DatasetAnalysis> analyses,
       boolean includePaperRows,
       Map<String, String> plots) {
+    return render(result, analyses, includePaperRows, plots, SceneNames.none());
+  }
+
+  /**
+   * @param plots file names of plots to link, in order, with their captions
+   * @param sceneNames names for the scene tables' S3 / S16 labels (numbers where it has none)
+   */
+  public static String render(
+      EvaluationResult result,
+      List<DatasetAnalysis> analyses,
+      boolean includePaperRows,
+      Map<String, String> plots,
+      SceneNames sceneNames) {
     DistanceThresholds t = result.thresholds();
     StringBuilder md = new StringBuilder("# Geolocalization evaluation\n\n");
     md.append("Accuracy = share of images whose predicted location is within the distance of the "
@@ -61,7 +74,7 @@ public final class MarkdownReport {
         md.append("\nRows in italics: Clark et al., CVPR 2023, Table 1 (Ours), for comparison.\n");
       }
       md.append('\n');
-      sceneTables(md, result);
+      sceneTables(md, result, sceneNames);
       hierarchyTable(md, result);
     }
     analysisTable(md, analyses);
@@ -73,12 +86,14 @@ public final class MarkdownReport {
     return md.toString();
   }
 
-  private static void sceneTables(StringBuilder md, EvaluationResult result) {
+  private static void sceneTables(StringBuilder md, EvaluationResult result, SceneNames names) {
     DistanceThresholds t = result.thresholds();
     for (String level : new String[] {"S3", "S16"}) {
       boolean any = false;
       for (DatasetEvaluation d : result.datasets()) {
         Map<Integer, ErrorStats> scenes = level.equals("S3") ? d.byScene3() : d.byScene16();
+        int levelSize = level.equals("S3") ? 3 : 16;
+        boolean named = names.forLevel(levelSize).isPresent();
         if (scenes.isEmpty()) {
           continue;
         }
@@ -88,13 +103,14 @@ public final class MarkdownReport {
           for (int i = 0; i < t.size(); i++) {
             md.append(' ').append(DistanceThresholds.formatKm(t.km(i))).append(" |");
           }
-          md.append(" Median km |\n|---|---:|---:|").append("---:|".repeat(t.size()))
-              .append("---:|\n");
+          md.append(" Median km |\n|---|").append(named ? "---" : "---:").append("|---:|")
+              .append("---:|".repeat(t.size())).append("---:|\n");
           any = true;
         }
         for (Map.Entry<Integer, ErrorStats> e : scenes.entrySet()) {
           ErrorStats s = e.getValue();
-          md.append("| ").append(escape(d.name())).append(" | ").append(e.getKey()).append(" | ")
+          String scene = named ? e.getKey() + " " + escape(names.name(levelSize, e.getKey())) : String.valueOf(e.getKey());
+          md.append("| ").append(escape(d.name())).append(" | ").append(scene).append(" | ")
               .append(s.count()).append(" |");
           for (int i = 0; i < t.size(); i++) {
             md.append(' ').append(percent(s.accuracy(i))).append(" |");

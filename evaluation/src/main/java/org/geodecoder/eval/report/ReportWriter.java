@@ -56,8 +56,23 @@ public final class ReportWriter {
       List<DatasetAnalysis> analyses,
       boolean paperComparison)
       throws IOException {
-    if (directory == null || result == null || analyses == null) {
-      throw new IllegalArgumentException("directory, result and analyses must be set");
+    return write(directory, result, analyses, paperComparison, SceneNames.none());
+  }
+
+  /**
+   * Writes the report, with scene names in its scene tables.
+   *
+   * @param sceneNames names of the S3 / S16 scene labels ({@link SceneNames#none()}: numbers)
+   */
+  public static List<Path> write(
+      Path directory,
+      EvaluationResult result,
+      List<DatasetAnalysis> analyses,
+      boolean paperComparison,
+      SceneNames sceneNames)
+      throws IOException {
+    if (directory == null || result == null || analyses == null || sceneNames == null) {
+      throw new IllegalArgumentException("directory, result, analyses and sceneNames must be set");
     }
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true"); // Spark drivers have no display
@@ -97,7 +112,7 @@ public final class ReportWriter {
     Files.writeString(json, MetricsJson.toJson(result, analyses), StandardCharsets.UTF_8);
     written.add(json);
     Path md = directory.resolve(REPORT_MD);
-    Files.writeString(md, MarkdownReport.render(result, analyses, paperComparison, plots),
+    Files.writeString(md, MarkdownReport.render(result, analyses, paperComparison, plots, sceneNames),
         StandardCharsets.UTF_8);
     written.add(md);
     written.add(HtmlReport.writeBeside(md));

@@ -125,6 +125,38 @@ class ExplainPanelTest {
     assertEquals(GreatCircleCheck.km(10, 20, 11, 21), ExplainPanel.errorKm(in), 1e-9);
   }
 
+  @Test
+  void with365NamedScenesThePanelShowsTheMostProbableSceneBarsAndTheLeastWithNamesThatFit() throws Exception {
+    double[] p = new double[365];
+    for (int s = 0; s < p.length; s++) {
+      p[s] = s + 1; // the higher the index, the more probable
+    }
+    double sum = 365 * 366 / 2.0;
+    for (int s = 0; s < p.length; s++) {
+      p[s] /= sum;
+    }
+    String[] names = SceneNames.places365().forLevel(365).orElseThrow();
+    float[] flat = {0.25f, 0.25f, 0.25f, 0.25f};
+    ExplainPanel.Input in = new ExplainPanel.Input("x.jpg", grey(64), 2, new int[] {1}, new float[][] {flat},
+        new float[][] {flat}, 364, 0, p, names, List.of(new TopKMap.Cell(0, 0, 1)), Double.NaN, Double.NaN);
+    int[] shown = ExplainPanel.shownScenes(in);
+    assertEquals(ExplainPanel.MAX_BARS, shown.length);
+    assertEquals(0, shown[0]); // the least confident
+    assertEquals(350, shown[1]); // then the 15 most probable, in index order
+    assertEquals(364, shown[15]);
+    BufferedImage panel = ImageIO.read(new ByteArrayInputStream(ExplainPanel.png(in)));
+    assertEquals(2 * ExplainPanel.MARGIN + ExplainPanel.MAP_WIDTH + 2 * ExplainPanel.GAP + 480, panel.getWidth());
+    assertTrue(panel.getHeight() < 1000, "16 bars, not 365: " + panel.getHeight());
+
+    java.awt.FontMetrics m = panel.createGraphics().getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF,
+        java.awt.Font.PLAIN, 12));
+    String longName = "commercial buildings, shops, markets, cities, and towns";
+    String cut = ExplainPanel.fit(longName, m, 120);
+    assertTrue(cut.endsWith("…") && m.stringWidth(cut) <= 120 && longName.startsWith(cut.substring(0, cut.length() - 1)),
+        cut);
+    assertEquals("indoor", ExplainPanel.fit("indoor", m, 120));
+  }
+
   /** The expected error, from the library's own great-circle distance. */
   private static final class GreatCircleCheck {
     static double km(double a, double b, double c, double d) {

@@ -25,6 +25,7 @@ import org.geodecoder.eval.GreatCircle;
 import org.geodecoder.eval.analysis.DatasetAnalysis;
 import org.geodecoder.eval.analysis.DatasetAnalyzer;
 import org.geodecoder.eval.report.ReportWriter;
+import org.geodecoder.eval.report.SceneNames;
 import org.geodecoder.jobs.GeoDecoderCli;
 import org.geodecoder.jobs.cli.AbstractJob;
 import org.geodecoder.jobs.cli.JobFailedException;
@@ -59,6 +60,7 @@ public final class EvaluateJob extends AbstractJob {
       OptionSpec.withDefault("gt-lat-col", "auto", "ground-truth latitude column; auto: true_lat, LAT, lat, latitude"),
       OptionSpec.withDefault("gt-lon-col", "auto", "ground-truth longitude column; auto: true_lon, LON, lon, lng, longitude"),
       OptionSpec.withDefault("thresholds", "1,25,200,750,2500", "accuracy thresholds in km"),
+      OptionSpec.withDefault("scene-names", "none", SceneNamesOption.HELP),
       OptionSpec.withDefault("paper-comparison", true, "add the paper's Table 1 rows to the report and the accuracy curve"),
       OptionSpec.withDefault("city-radius-km", 25, "dataset analysis: an image counts for its nearest city within this radius"),
       OptionSpec.withDefault("max-reject-fraction", 0.01, "fail when more than this fraction of rows cannot be scored"),
@@ -79,7 +81,7 @@ public final class EvaluateJob extends AbstractJob {
   /** Validated options. */
   record Options(List<NamedInputs.NamedInput> predictions, String groundTruth, String labels, String output, String idCol, String gtLatCol,
       String gtLonCol, double[] thresholdsKm, boolean paperComparison, double cityRadiusKm, double maxRejectFraction,
-      boolean overwrite, boolean firstOfDuplicates, Map<String, String> resolved) {}
+      boolean overwrite, boolean firstOfDuplicates, String sceneNames, Map<String, String> resolved) {}
 
   public static Options parse(Map<String, String> values) {
     JobOptionsReader r = new JobOptionsReader(NAME, SPECS, values);
@@ -104,7 +106,7 @@ public final class EvaluateJob extends AbstractJob {
         r.requiredString("output"), r.requiredString("id-col"),
         r.requiredString("gt-lat-col"), r.requiredString("gt-lon-col"), thresholds, r.bool("paper-comparison"),
         r.doubleValue("city-radius-km", 0.001, 20_000), r.doubleValue("max-reject-fraction", 0, 1), r.bool("overwrite"),
-        "first".equals(r.choice("duplicates", "fail", "first")), r.resolved());
+        "first".equals(r.choice("duplicates", "fail", "first")), r.string("scene-names"), r.resolved());
   }
 
   @Override
@@ -120,9 +122,12 @@ public final class EvaluateJob extends AbstractJob {
     o.predictions().forEach(p -> inputs.put("--predictions " + p.name(), p.uri()));
     inputs.put("--ground-truth", o.groundTruth());
     inputs.put("--labels", o.labels());
+    // Read before any work: a wrong names file is a usage error, not a failed evaluation.
+    SceneNames sceneNames = SceneNamesOption.load(o.sceneNames(), spark.sparkContext().hadoopConfiguration(),
+        "--scene-names");
     OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", inputs);
     try {
-      EvaluationResult result = run(spark, o, out);
+      EvaluationResult result = run(spark, o, out, sceneNames);
       out.commit(NAME);
       return result;
     } finally {
@@ -130,7 +135,7 @@ public final class EvaluateJob extends AbstractJob {
     }
   }
 
-  private static EvaluationResult run(SparkSession spark, Options o, OutputDir out) {
+  private static EvaluationResult run(SparkSession spark, Options o, OutputDir out, SceneNames sceneNames) {
     PhaseTimer phases = new PhaseTimer();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dataset<Row> truth = o.groundTruth() == null ? null : InputTables.read(spark, o.groundTruth(), "auto", "--ground-truth")
@@ -234,7 +239,7 @@ public final class EvaluateJob extends AbstractJob {
       scored.withColumn("distance_km", expr("great_circle_km(true_lat, true_lon, lat, lon)"))
           .select("dataset", "id", "lat", "lon", "true_lat", "true_lon", "distance_km")
           .write().parquet(out.child("per_image.parquet"));
-      writeReport(spark, out, result, analyses, o.paperComparison());
+      writeReport(spark, out, result, analyses, o.paperComparison(), sceneNames);
       phases.end("write");
       LOG.info("evaluate: {} predictions in {} datasets, phases {} s; report in {}", total - rejected,
           result.datasets().size(), phases.seconds(), new org.apache.hadoop.fs.Path(out.target(), "report.md"));
@@ -333,10 +338,10 @@ public final class EvaluateJob extends AbstractJob {
 
   /** The report library writes to a local directory; copy it to the output (any Hadoop URI). */
   private static void writeReport(SparkSession spark, OutputDir out, EvaluationResult result, List<DatasetAnalysis> analyses,
-      boolean paper) {
+      boolean paper, SceneNames sceneNames) {
     try {
       Path local = Files.createTempDirectory("geodecoder-report-");
-      out.moveFromLocal(ReportWriter.write(local, result, analyses, paper));
+      out.moveFromLocal(ReportWriter.write(local, result, analyses, paper, sceneNames));
       Files.deleteIfExists(local);
     } catch (IOException e) {
       throw new JobFailedException("Cannot write the report to " + out.root() + ": " + e.getMessage(), e);

@@ -25,6 +25,8 @@ import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.JobOptionsReader;
 import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
+import org.geodecoder.jobs.evaluate.SceneNamesOption;
+import org.geodecoder.eval.report.SceneNames;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.score.ScoreInput;
@@ -64,6 +66,7 @@ public final class ExplainJob extends AbstractJob {
       OptionSpec.withDefault("max-images", 50, "explain at most this many images (1 … " + MAX_IMAGES_LIMIT + ")"),
       OptionSpec.withDefault("hierarchies", "auto", "hierarchies whose attention is shown, 1 = coarsest, e.g. 1,4,7; auto: the coarsest, the middle and the finest"),
       OptionSpec.withDefault("top-k", 5, "predicted cells shown on each panel's map"),
+      OptionSpec.withDefault("scene-names", "none", SceneNamesOption.HELP),
       OptionSpec.withDefault("device", "auto", "auto (the GPU Spark assigned to the task, else the CPU), cpu or gpu"),
       OptionSpec.withDefault("batch-size", 8, "images per forward pass"),
       OptionSpec.withDefault("max-image-mb", 64, "larger images are rejected"),
@@ -84,7 +87,7 @@ public final class ExplainJob extends AbstractJob {
    */
   public record Options(String input, String inputFormat, String split, String ids, String model, String cells,
       String output, int maxImages, int[] hierarchies, int topK, String device, int batchSize, long maxImageBytes,
-      boolean overwrite, Map<String, String> resolved) {}
+      boolean overwrite, String sceneNames, Map<String, String> resolved) {}
 
   /** @throws OptionException naming the bad option */
   public static Options parse(Map<String, String> values) {
@@ -115,7 +118,7 @@ public final class ExplainJob extends AbstractJob {
         r.requiredString("model"), cells == null || cells.isEmpty() ? null : cells, r.requiredString("output"),
         r.integer("max-images", 1, MAX_IMAGES_LIMIT), hierarchies, r.integer("top-k", 1, 100),
         r.choice("device", "auto", "cpu", "gpu"), r.integer("batch-size", 1, 1024), r.longValue("max-image-mb", 1) << 20,
-        r.bool("overwrite"), r.resolved());
+        r.bool("overwrite"), r.string("scene-names"), r.resolved());
   }
 
   @Override
@@ -153,6 +156,7 @@ public final class ExplainJob extends AbstractJob {
     String modelUri = ScoreJob.qualify(conf, o.model(), "--model");
     ModelConfig config = ScoreJob.readModelConfig(conf, modelUri);
     int[] hierarchies = hierarchies(o.hierarchies(), config.hierarchies());
+    String[] sceneNames = sceneNames(o.sceneNames(), spark, config.scenes());
     int finestClasses = config.hierarchy().classCount(config.hierarchies() - 1);
     if (o.topK() > finestClasses) {
       throw new OptionException("Cannot set --top-k (spark.geodecoder.explain.top-k) to '" + o.topK()
@@ -171,14 +175,15 @@ public final class ExplainJob extends AbstractJob {
     inputs.put("--ids", o.ids());
     OutputDir out = OutputDir.prepare(spark, o.output(), o.overwrite(), "--output", inputs);
     try {
-      return explain(spark, o, conf, jsc, modelUri, config, hierarchies, at, cells, out);
+      return explain(spark, o, conf, jsc, modelUri, config, hierarchies, sceneNames, at, cells, out);
     } finally {
       out.abort(); // no-op after commit or keepFailed: a failed run never replaces the previous output
     }
   }
 
   private static Result explain(SparkSession spark, Options o, HadoopConf conf, JavaSparkContext jsc, String modelUri,
-      ModelConfig config, int[] hierarchies, ScoreInput.Located at, ScoreJob.CellIds cells, OutputDir out) {
+      ModelConfig config, int[] hierarchies, String[] sceneNames, ScoreInput.Located at, ScoreJob.CellIds cells,
+      OutputDir out) {
     ScoreInput.Source src = ScoreInput.open(spark, conf, at, o.split(), 0, o.maxImageBytes());
 
     Dataset<Row> images = spark.createDataFrame(src.rows(), ScoreInput.SCHEMA);
@@ -190,7 +195,7 @@ public final class ExplainJob extends AbstractJob {
     int parts = Math.max(1, Math.min(o.maxImages(), jsc.defaultParallelism()));
     Dataset<Row> chosen = images.limit(o.maxImages()).repartition(parts);
     PartitionExplainer.Settings settings = new PartitionExplainer.Settings(modelUri, o.device(), config.imageSize(),
-        o.batchSize(), o.topK(), hierarchies, cells.tokens(), out.child("panels"), o.maxImageBytes(), conf);
+        o.batchSize(), o.topK(), hierarchies, cells.tokens(), sceneNames, out.child("panels"), o.maxImageBytes(), conf);
     List<Row> rows;
     try {
       jsc.setJobDescription("explain: decode, run the model and draw the panels of " + at.uri());
@@ -230,7 +235,8 @@ public final class ExplainJob extends AbstractJob {
     facts.put("Input", at.uri() + " (" + at.format() + (o.ids() != null ? ", ids of " + o.ids() : "") + ")");
     facts.put("Hierarchies shown", java.util.Arrays.toString(hierarchies).replaceAll("[\\[\\]]", ""));
     facts.put("Cells", cells.source() == null ? "class numbers (no cells table)" : cells.source());
-    String markdown = ExplainReport.markdown(facts, entries, rejects);
+    facts.put("Scene names", sceneNames == null ? "none (scene numbers)" : o.sceneNames());
+    String markdown = ExplainReport.markdown(facts, entries, rejects, sceneNames);
     writeReports(conf, out, markdown, entries);
 
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -270,6 +276,17 @@ public final class ExplainJob extends AbstractJob {
         r.getString(7), r.getInt(8), r.getDouble(9), r.getInt(10), r.getDouble(11), r.getInt(12), r.getDouble(13),
         truth ? r.getDouble(14) : Double.NaN, truth ? r.getDouble(15) : Double.NaN,
         r.isNullAt(16) ? Double.NaN : r.getDouble(16));
+  }
+
+  /** The names of the model's scenes from --scene-names; null for numbers. */
+  static String[] sceneNames(String value, SparkSession spark, int scenes) {
+    SceneNames names = SceneNamesOption.load(value, spark.sparkContext().hadoopConfiguration(), "--scene-names");
+    if (names.isEmpty()) {
+      return null;
+    }
+    return names.forLevel(scenes).orElseThrow(() -> new OptionException("Cannot set --scene-names "
+        + "(spark.geodecoder.explain.scene-names) to '" + value + "': it names no level of " + scenes
+        + " scenes, and the model has " + scenes + " scene queries"));
   }
 
   /** The ids of an --ids file: one per line, blank lines and surrounding spaces ignored. */

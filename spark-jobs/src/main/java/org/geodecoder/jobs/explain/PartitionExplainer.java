@@ -70,7 +70,7 @@ final class PartitionExplainer implements FlatMapFunction<Iterator<Row>, Row> {
 
   /** What every task needs; small and serialisable. */
   record Settings(String modelUri, String device, int imageSize, int batchSize, int topK, int[] hierarchies,
-      String[] cellTokens, String panelsUri, long maxImageBytes, HadoopConf conf) implements Serializable {}
+      String[] cellTokens, String[] sceneNames, String panelsUri, long maxImageBytes, HadoopConf conf) implements Serializable {}
 
   private final Settings settings;
 
@@ -171,7 +171,7 @@ final class PartitionExplainer implements FlatMapFunction<Iterator<Row>, Row> {
       double trueLon = truth ? row.getDouble(ScoreInput.TRUE_LON) : Double.NaN;
       String id = row.getString(ScoreInput.ID);
       ExplainPanel.Input in = new ExplainPanel.Input(id, seenImage(pixels, index, size), e.side(), hs, chosenMaps,
-          leastMaps, chosen, least, e.sceneProbabilities(), null, cells, trueLat, trueLon);
+          leastMaps, chosen, least, e.sceneProbabilities(), settings.sceneNames(), cells, trueLat, trueLon);
       byte[] png;
       try {
         png = ExplainPanel.png(in);
