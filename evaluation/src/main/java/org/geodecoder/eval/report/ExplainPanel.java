@@ -147,7 +147,7 @@ public final class ExplainPanel {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         // The peak relative to a flat map (1 / tokens): each map is scaled to its own maximum, so
         // without this number a flat map (no preference) looks like a map that is bright everywhere.
-        label(g, fit(String.format(Locale.ROOT, "%s · peak %.2f× uniform", chosen ? "chosen" : "least conf.",
+        label(g, fit(String.format(Locale.ROOT, "%s · peak %.2f× uniform", chosen ? "chosen" : "least",
             max(map) * map.length), g.getFontMetrics(), TILE), x, y + 31, Color.DARK_GRAY);
         g.drawImage(AttentionOverlay.overlay(tile, map, in.side()), x, y + LABEL_HEIGHT, null);
         g.setColor(chosen ? CHOSEN : LEAST);
