@@ -193,7 +193,6 @@ public final class TopKMap {
       g.setColor(Color.BLACK);
       g.setStroke(new BasicStroke(1f));
       g.draw(new Ellipse2D.Double(px - r, py - r, 2 * r, 2 * r));
-      g.drawString(String.valueOf(i + 1), (float) (px + r + 1), (float) (py - r + m.getAscent() - 4));
     }
     if (truth != null) {
       g.setColor(Color.WHITE);
@@ -202,6 +201,21 @@ public final class TopKMap {
       g.setColor(TRUTH);
       g.setStroke(new BasicStroke(3f));
       drawCross(g, truth);
+    }
+    // The ranks last, with a white outline: readable over the other markers and the cross (a
+    // right guess puts the best cell under the cross).
+    for (int i : order) {
+      float tx = (float) (v.x(cells.get(i).lonDegrees()) + MARKER_RADIUS + 1);
+      float ty = (float) (v.y(cells.get(i).latDegrees()) - MARKER_RADIUS + m.getAscent() - 4);
+      String rank = String.valueOf(i + 1);
+      g.setColor(Color.WHITE);
+      for (int dx = -1; dx <= 1; dx++) {
+        for (int dy = -1; dy <= 1; dy++) {
+          g.drawString(rank, tx + dx, ty + dy);
+        }
+      }
+      g.setColor(Color.BLACK);
+      g.drawString(rank, tx, ty);
     }
   }
 
