@@ -242,7 +242,7 @@ public final class TrainingReport {
         "Cross-entropy (nats)");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setXAxisTickMarkSpacingHint(90);
+    chart.getStyler().setXAxisTickMarkSpacingHint(130);
     int colour = 0;
     for (String term : terms) {
       List<Double> xs = new ArrayList<>();
@@ -264,7 +264,7 @@ public final class TrainingReport {
     XYChart chart = Charts.newXyChart(title, "Step", yTitle);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE); // the curves start high: keep the corner free
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setXAxisTickMarkSpacingHint(90); // step numbers of 3+ digits must not run together
+    chart.getStyler().setXAxisTickMarkSpacingHint(130); // step numbers of 3+ digits must not run together
     chart.getStyler().setYAxisDecimalPattern(yPattern);
     chart.getStyler().setYAxisTickMarkSpacingHint(60);
     chart.getStyler().setYAxisMin(0.0);
@@ -320,7 +320,7 @@ public final class TrainingReport {
     XYChart chart = Charts.newXyChart("Training loss per step", "Step", "Loss");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setXAxisTickMarkSpacingHint(90);
+    chart.getStyler().setXAxisTickMarkSpacingHint(130);
     double[] x = new double[steps.size()];
     double[] y = new double[steps.size()];
     double[] mean = new double[steps.size()];
