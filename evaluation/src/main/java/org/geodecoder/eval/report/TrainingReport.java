@@ -188,6 +188,12 @@ public final class TrainingReport {
     return s.endsWith("km") ? s.substring(0, s.length() - 2) + " km" : s;
   }
 
+  /** Step numbers of 3+ digits would run together on the axis: slanted labels then. */
+  private static void stepAxis(XYChart chart, List<Step> steps) {
+    long last = steps.isEmpty() ? 0 : steps.get(steps.size() - 1).step();
+    chart.getStyler().setXAxisLabelRotation(last >= 100 ? 45 : 0);
+  }
+
   /** The loss terms any step has: h1 … hH by hierarchy, then the others (scene) by name. */
   static List<String> lossTerms(List<Step> steps) {
     TreeSet<String> terms = new TreeSet<>((a, b) -> {
@@ -242,7 +248,7 @@ public final class TrainingReport {
         "Cross-entropy (nats)");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setXAxisTickMarkSpacingHint(130);
+    stepAxis(chart, steps);
     int colour = 0;
     for (String term : terms) {
       List<Double> xs = new ArrayList<>();
@@ -264,7 +270,7 @@ public final class TrainingReport {
     XYChart chart = Charts.newXyChart(title, "Step", yTitle);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE); // the curves start high: keep the corner free
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setXAxisTickMarkSpacingHint(130); // step numbers of 3+ digits must not run together
+    stepAxis(chart, steps);
     chart.getStyler().setYAxisDecimalPattern(yPattern);
     chart.getStyler().setYAxisTickMarkSpacingHint(60);
     chart.getStyler().setYAxisMin(0.0);
@@ -320,7 +326,7 @@ public final class TrainingReport {
     XYChart chart = Charts.newXyChart("Training loss per step", "Step", "Loss");
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
-    chart.getStyler().setXAxisTickMarkSpacingHint(130);
+    stepAxis(chart, steps);
     double[] x = new double[steps.size()];
     double[] y = new double[steps.size()];
     double[] mean = new double[steps.size()];
