@@ -343,7 +343,7 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
 
   @Override
   public StructType transformSchema(StructType schema) {
-    StageRows.InputKind kind = StageRows.inputKind(schema, getInputCol());
+    StageRows.inputKind(schema, getInputCol()); // throws naming the column when it is missing or of another type
     int finest = modelConfig().hierarchy().classCount(modelConfig().hierarchies() - 1);
     if (getTopK() > finest) {
       throw new IllegalArgumentException("Cannot set topK to " + getTopK() + ": the model's finest hierarchy has " + finest
@@ -360,7 +360,6 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
       throw new IllegalArgumentException("GeoLocatorModel would overwrite the input columns " + clashes
           + "; set outputPrefix (e.g. \"pred_\") or rejectCol/rejectDetailCol to other names (input columns: " + existing + ")");
     }
-    assert kind != null;
     return StageRows.outputSchema(schema, getOutputPrefix(), modelConfig().hierarchies(), getTopK(), getRejectCol(),
         getRejectDetailCol());
   }

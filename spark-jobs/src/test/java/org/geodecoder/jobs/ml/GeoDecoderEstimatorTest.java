@@ -134,4 +134,16 @@ class GeoDecoderEstimatorTest {
     assertTrue(badImage.getMessage().contains("binary"), badImage.getMessage());
     assertFalse(Files.exists(work), "nothing is written for bad params");
   }
+
+  @Test
+  void anUnfittedEstimatorSavesAndLoadsItsParams() throws Exception {
+    GeoDecoderEstimator e = estimator(tmp.resolve("w")).setOutputPrefix("geo_");
+    Path saved = tmp.resolve("estimator");
+    e.write().save(saved.toString());
+    GeoDecoderEstimator loaded = GeoDecoderEstimator.load(saved.toString());
+    assertEquals(e.uid(), loaded.uid());
+    assertEquals(e.trainJobOptions(), loaded.trainJobOptions());
+    assertEquals(e.partitionJobOptions(), loaded.partitionJobOptions());
+    assertEquals("geo_", loaded.getOrDefault(loaded.outputPrefix()));
+  }
 }
