@@ -238,6 +238,8 @@ public final class PipelineJob extends AbstractJob {
       text.append(tableText).append('\n');
       verdicts.forEach(v -> text.append(v).append('\n'));
       text.append('\n').append("Report: ").append(report).append('\n');
+      text.append("Training report: ").append(dir("train/report.md"))
+          .append(" (loss per step and per hierarchy, learning rate, samples/s, validation per epoch)\n");
       text.append("Plots:  ").append(dir("evaluate")).append("/*.png (accuracy curve, error histogram, error maps)\n");
       text.append("Stages: ").append(out.root()).append("/{synth,ingest,partition,train,score,evaluate} (each also runnable alone)\n");
       // The table is the command's answer: standard output, whatever the log level.
@@ -254,6 +256,7 @@ public final class PipelineJob extends AbstractJob {
       summary.put("model_beats_baselines", beats);
       summary.put("comparisons", verdicts);
       summary.put("report", report);
+      summary.put("train_report", dir("train/report.md"));
       summary.put("options", o.resolved());
       out.writeJson(SUMMARY, summary);
       if (!beats) {

@@ -28,12 +28,14 @@ import org.geodecoder.model.transform.ImageDecoder;
 import org.geodecoder.model.transform.ImageTransforms;
 
 /**
- * Scores the images of one partition: pulls {@link ScoreInput#SCHEMA} rows, checks and decodes
- * each image (Java), then per batch of up to batch-size images applies the eval transform (centre
- * crop or TenCrop), stacks them and runs the executor's shared model ({@link ModelCache}); yields
- * one {@link ScoreSchema#result()} row per input row, in input order: a prediction, or a reject
- * with its reason. Lazy: one batch of images in memory, and the model is loaded only when a
- * partition holds a decodable image.
+ * Scores the images of one partition: pulls rows, asks the row layout ({@link Rows}) for each
+ * row's image (encoded bytes, raw pixels, or a reason it has none), checks and decodes it (Java),
+ * then per batch of up to batch-size images applies the eval transform (centre crop or TenCrop),
+ * stacks them and runs the executor's shared model ({@link ModelCache}); yields one row per input
+ * row, in input order: the layout's prediction row, or its reject row with a reason. Lazy: one
+ * batch of images in memory, and the model is loaded only when a partition holds a decodable
+ * image. The one code path of batch scoring: the ML stage ({@code GeoLocatorModel}) runs it, and
+ * the score job runs that stage.
  *
  * <p>On the CPU the transforms and the forward pass of a batch run under the model's lock, so
  * an executor's libtorch work never runs in two tasks at once (see {@code Scoring.score}); decoding,
@@ -41,24 +43,89 @@ import org.geodecoder.model.transform.ImageTransforms;
  *
  * <p>Rejects use ingest's reason codes: {@code zero_size}, {@code not_an_image}, {@code
  * truncated_image}, {@code corrupt_header} (by {@link ImageProbe}, the same check ingest does),
- * {@code undecodable_image} (the decoder or the transform failed), {@code file_too_large},
- * {@code missing_file}, {@code unreadable_file}, {@code corrupt_archive_member}.
+ * {@code undecodable_image} (the decoder or the transform failed), {@code file_too_large}, and
+ * whatever reason the layout gives for a row without an image ({@code missing_file}, {@code
+ * unreadable_file}, {@code corrupt_archive_member}, {@code null_image}, …).
  */
-final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
+public final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
   private static final long serialVersionUID = 1L;
   /** A partition holding long runs of rejects hands them on in bounded groups. */
   private static final int MAX_QUEUED_ROWS = 4096;
 
   /** What every task needs; small and serialisable. */
-  record Settings(String modelUri, String device, int imageSize, int batchSize, int topK, boolean tenCrop,
-      long maxImageBytes, ScoreSchema schema, HadoopConf conf) implements Serializable {}
+  public record Settings(String modelUri, String device, int imageSize, int batchSize, int topK, boolean tenCrop,
+      long maxImageBytes, HadoopConf conf) implements Serializable {}
+
+  /**
+   * An image as a row holds it: encoded bytes (JPEG/PNG), or decoded pixels, or neither and the
+   * reason why (with a detail, which may be null).
+   */
+  public record ImageInput(byte[] encoded, Pixels pixels, String reason, String detail) {
+    public static ImageInput encoded(byte[] bytes) {
+      return new ImageInput(bytes, null, null, null);
+    }
+
+    public static ImageInput decoded(Pixels pixels) {
+      return new ImageInput(null, pixels, null, null);
+    }
+
+    public static ImageInput rejected(String reason, String detail) {
+      return new ImageInput(null, null, reason, detail);
+    }
+  }
+
+  /**
+   * Decoded pixels in the layout of Spark's {@code image} data source: rows top to bottom, each
+   * pixel's channels in OpenCV order (B, G, R[, A]), or one grey channel.
+   */
+  public record Pixels(int height, int width, int channels, byte[] data) {
+    /** {@code [H, W, 3]} uint8 RGB, like {@link ImageDecoder#decode}. */
+    NDArray toRgb(NDManager manager) {
+      if (height <= 0 || width <= 0 || (channels != 1 && channels != 3 && channels != 4)
+          || data == null || (long) height * width * channels != data.length) {
+        throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT, "not a decoded image: height " + height + ", width "
+            + width + ", " + channels + " channels, " + (data == null ? 0 : data.length) + " bytes", null);
+      }
+      // Hand-written: a channel reorder of one image; no library call does BGR(A)/grey → RGB on a byte[].
+      byte[] rgb = new byte[height * width * 3];
+      for (int p = 0, q = 0; q < rgb.length; p += channels, q += 3) {
+        if (channels == 1) {
+          rgb[q] = data[p];
+          rgb[q + 1] = data[p];
+          rgb[q + 2] = data[p];
+        } else {
+          rgb[q] = data[p + 2];
+          rgb[q + 1] = data[p + 1];
+          rgb[q + 2] = data[p];
+        }
+      }
+      return manager.create(java.nio.ByteBuffer.wrap(rgb), new ai.djl.ndarray.types.Shape(height, width, 3),
+          ai.djl.ndarray.types.DataType.UINT8);
+    }
+  }
+
+  /** The layout of the rows scored: where each row's image is, and the rows to emit. */
+  public interface Rows extends Serializable {
+    ImageInput image(Row in);
+
+    /** @param cellTokens S2 token of every finest class, or null */
+    Row prediction(Row in, Prediction p, ClassHierarchy hierarchy, String[] cellTokens);
+
+    Row reject(Row in, String reason, String detail);
+  }
 
   private final Settings settings;
+  private final Rows layout;
   private final Broadcast<String[]> cellTokens;
   private final TaskTimes times;
 
-  PartitionScorer(Settings settings, Broadcast<String[]> cellTokens, TaskTimes times) {
+  /**
+   * @param cellTokens S2 token of every finest class, or null (cell ids are then null)
+   * @param times where to add the tasks' phase times, or null
+   */
+  public PartitionScorer(Settings settings, Rows layout, Broadcast<String[]> cellTokens, TaskTimes times) {
     this.settings = settings;
+    this.layout = layout;
     this.cellTokens = cellTokens;
     this.times = times;
   }
@@ -72,7 +139,6 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
   private final class Scoring implements Iterator<Row> {
     private final Iterator<Row> input;
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
-    private final ScoreSchema schema = settings.schema();
     private NDManager cpu;
     private ImageTransforms transforms;
     private ModelCache.Lease lease;
@@ -129,28 +195,33 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
           if (row == null) {
             break;
           }
-          String reason = row.getString(ScoreInput.REASON);
-          byte[] bytes = reason == null ? (byte[]) row.get(ScoreInput.IMAGE) : null;
-          if (reason != null) {
-            ready.add(schema.reject(row, reason, row.getString(ScoreInput.DETAIL)));
+          long t1 = System.nanoTime();
+          ImageInput image = layout.image(row);
+          if (image.reason() != null) {
+            ready.add(layout.reject(row, image.reason(), image.detail()));
             continue;
           }
-          if (bytes != null && bytes.length > settings.maxImageBytes()) {
-            ready.add(schema.reject(row, ImageProbe.Reason.TOO_LARGE.code, bytes.length + " bytes"));
+          byte[] bytes = image.encoded();
+          long size = bytes != null ? bytes.length : image.pixels().data() == null ? 0 : image.pixels().data().length;
+          if (size > settings.maxImageBytes()) {
+            ready.add(layout.reject(row, ImageProbe.Reason.TOO_LARGE.code, size + " bytes"));
             continue;
           }
           if (batch == null) {
             batch = cpuManager().newSubManager();
           }
-          long t1 = System.nanoTime();
           try {
-            ImageProbe.probe(bytes); // ingest's check: truncated files are rejected, not half-decoded
-            decoded.add(ImageDecoder.decode(bytes, batch)); // [H, W, 3] uint8; Java only
+            if (bytes != null) {
+              ImageProbe.probe(bytes); // ingest's check: truncated files are rejected, not half-decoded
+              decoded.add(ImageDecoder.decode(bytes, batch)); // [H, W, 3] uint8; Java only
+            } else {
+              decoded.add(image.pixels().toRgb(batch));
+            }
             rows.add(row);
           } catch (ImageProbe.RejectedImageException e) {
-            ready.add(schema.reject(row, e.reason().code, e.getMessage()));
+            ready.add(layout.reject(row, e.reason().code, e.getMessage()));
           } catch (ImageDecodeException e) {
-            ready.add(schema.reject(row, ImageProbe.Reason.UNDECODABLE.code, e.getMessage()));
+            ready.add(layout.reject(row, ImageProbe.Reason.UNDECODABLE.code, e.getMessage()));
           }
           decodeNanos += System.nanoTime() - t1;
         }
@@ -196,7 +267,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
           } catch (RuntimeException e) {
             // Pixels the transforms cannot handle: one bad image, not a failed job (an engine
             // failing on every image shows up in the reject fraction, with this detail).
-            ready.add(schema.reject(rows.get(i), ImageProbe.Reason.UNDECODABLE.code, "transform failed: " + e));
+            ready.add(layout.reject(rows.get(i), ImageProbe.Reason.UNDECODABLE.code, "transform failed: " + e));
           }
         }
         decodeNanos += System.nanoTime() - t0;
@@ -224,7 +295,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
         ClassHierarchy hierarchy = model.model().config().hierarchy();
         String[] tokens = cellTokens == null ? null : cellTokens.value();
         for (int i = 0; i < kept.size(); i++) {
-          ready.add(schema.prediction(kept.get(i), predictions.get(i), hierarchy, tokens));
+          ready.add(layout.prediction(kept.get(i), predictions.get(i), hierarchy, tokens));
         }
       } finally {
         if (cpuWork) {
@@ -251,7 +322,9 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
         device = TaskDevices.pick(settings.device(), TaskContext.get());
         lease = ModelCache.acquire(settings.conf(), settings.modelUri(), device);
         org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
-        times.models.add((env == null ? "driver" : env.executorId()) + "/" + DeviceSpec.format(device));
+        if (times != null) {
+          times.models.add((env == null ? "driver" : env.executorId()) + "/" + DeviceSpec.format(device));
+        }
       }
       return lease;
     }
@@ -274,10 +347,12 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
       if (lease != null) {
         lease.close();
       }
-      times.read.add(readNanos);
-      times.decode.add(decodeNanos);
-      times.forward.add(forwardNanos);
-      times.forwardWait.add(waitNanos);
+      if (times != null) {
+        times.read.add(readNanos);
+        times.decode.add(decodeNanos);
+        times.forward.add(forwardNanos);
+        times.forwardWait.add(waitNanos);
+      }
     }
   }
 }

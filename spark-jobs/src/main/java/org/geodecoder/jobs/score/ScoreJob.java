@@ -14,7 +14,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -29,6 +28,7 @@ import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.io.PhaseTimer;
+import org.geodecoder.jobs.ml.GeoLocatorModel;
 import org.geodecoder.jobs.partition.CellTables;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.ModelConfig;
@@ -47,14 +47,18 @@ import org.slf4j.LoggerFactory;
  * {@code summary.json} (counts, phase times, images/s, where the tasks' time went).
  *
  * <p>Steps: validate options → read model.json and the cells table on the driver → plan the
- * input ({@link ScoreInput}) → score each partition ({@link PartitionScorer}: decode and
- * transform on the CPU, forward on the executor's shared model, {@link ModelCache}), results
+ * input ({@link ScoreInput}) → score each partition through the ML stage {@link GeoLocatorModel}
+ * ({@link PartitionScorer}: decode and transform on the CPU, forward on the executor's shared
+ * model, {@link ModelCache}), results
  * cached (small rows, no image bytes) → count → write rejects, check the reject fraction, write
  * predictions sorted by id within each file. The same input and options give the same files.
  */
 public final class ScoreJob extends AbstractJob {
   public static final String NAME = "score";
   private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
+  /** The stage's reject columns (the input already has reason and detail: read failures). */
+  private static final String STAGE_REASON = "stage_reason";
+  private static final String STAGE_DETAIL = "stage_detail";
 
   static final List<OptionSpec> SPECS = List.of(
       OptionSpec.required("input", "images: a directory tree (id = path relative to it), a .tar file or a directory of .tar files (id = member path), or ingest shards (Parquet with id, image, …; or an ingest output directory)"),
@@ -165,13 +169,16 @@ public final class ScoreJob extends AbstractJob {
     phases.end("plan");
 
     TaskTimes times = TaskTimes.register(spark.sparkContext());
-    Broadcast<String[]> tokens = cells.tokens() == null ? null : jsc.broadcast(cells.tokens());
-    PartitionScorer.Settings settings = new PartitionScorer.Settings(modelUri, o.device(), config.imageSize(), o.batchSize(),
-        o.topK(), o.tenCrop(), o.maxImageBytes(), schema, conf);
+    // One code path for batch scoring: the ML stage, over the input rows.
+    GeoLocatorModel stage = GeoLocatorModel.of(modelUri, config, cells.tokens()).setInputCol("image").setOutputPrefix("")
+        .setDevice(o.device()).setBatchSize(o.batchSize()).setTopK(o.topK()).setTenCrop(o.tenCrop())
+        .setMaxImageBytes(o.maxImageBytes()).setRejectCol(STAGE_REASON).setRejectDetailCol(STAGE_DETAIL);
+    Dataset<Row> stageOutput = spark.createDataFrame(stage.transformRows(spark, src.rows(), ScoreInput.SCHEMA, times),
+        stage.transformSchema(ScoreInput.SCHEMA));
     // Results are small rows (no image bytes): cached, so the images are decoded and scored once
     // for the counts, the rejects and the predictions.
-    Dataset<Row> results = spark.createDataFrame(src.rows().mapPartitions(new PartitionScorer(settings, tokens, times)),
-        schema.result()).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> results = stageOutput.select(schema.resultColumns(STAGE_REASON, STAGE_DETAIL))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       jsc.setJobDescription("score: decode, transform and run the model on " + src.location().uri());
       Map<String, Long> rejects = new TreeMap<>();
@@ -255,9 +262,7 @@ public final class ScoreJob extends AbstractJob {
     } finally {
       results.unpersist();
       src.release().run();
-      if (tokens != null) {
-        tokens.unpersist();
-      }
+      stage.release();
     }
   }
 

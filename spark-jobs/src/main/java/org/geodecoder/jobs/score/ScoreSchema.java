@@ -1,20 +1,19 @@
 package org.geodecoder.jobs.score;
 
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.geodecoder.model.ClassHierarchy;
-import org.geodecoder.model.inference.CellPrediction;
-import org.geodecoder.model.inference.Prediction;
+import org.apache.spark.sql.Column;
 
 /**
- * The rows the score job produces. Scoring emits one row per input image ({@link #result()}):
- * a prediction ({@code reason} null) or a reject; {@code predictions/} and {@code rejects/} are
- * projections of it ({@link #predictionColumns()}, {@link #rejectColumns()}).
+ * The rows the score job produces. Scoring emits one row per input image ({@link
+ * #resultColumns}, a projection of the {@code GeoLocatorModel} stage's output): a prediction
+ * ({@code reason} null) or a reject; {@code predictions/} and {@code rejects/} are projections of
+ * it ({@link #predictionColumns()}, {@link #rejectColumns()}).
  *
  * <p>Predictions (DESIGN.md §3, plus the per-hierarchy classes and top-k): {@code id, lat, lon,
  * cell_id, class_label, probability, scene, scene_confidence, class_label_h1 … class_label_hH}
@@ -31,44 +30,31 @@ import org.geodecoder.model.inference.Prediction;
  * @param scenes whether the input carries scene labels
  */
 record ScoreSchema(int hierarchies, int topK, boolean truth, boolean scenes) implements Serializable {
-  /** Element of the {@code topk} column. */
-  static final StructType TOPK_ELEMENT = new StructType()
-      .add("class_label", DataTypes.IntegerType, false)
-      .add("probability", DataTypes.DoubleType, false)
-      .add("lat", DataTypes.DoubleType, false)
-      .add("lon", DataTypes.DoubleType, false);
-
-  /** Every column of a scoring result (prediction columns are null for rejects). */
-  StructType result() {
-    StructType s = new StructType()
-        .add("id", DataTypes.StringType, false)
-        .add("source", DataTypes.StringType, true)
-        .add("reason", DataTypes.StringType, true)
-        .add("detail", DataTypes.StringType, true)
-        .add("lat", DataTypes.DoubleType, true)
-        .add("lon", DataTypes.DoubleType, true)
-        .add("cell_id", DataTypes.StringType, true)
-        .add("class_label", DataTypes.IntegerType, true)
-        .add("probability", DataTypes.DoubleType, true)
-        .add("scene", DataTypes.IntegerType, true)
-        .add("scene_confidence", DataTypes.DoubleType, true);
+  /**
+   * Every column of a scoring result, from the stage's output over {@link ScoreInput#SCHEMA} rows
+   * (prediction columns are null for rejects): the reason and detail are the input's (an image
+   * that could not even be read) or else the stage's.
+   *
+   * @param stageReason the stage's reject column
+   * @param stageDetail the stage's reject detail column
+   */
+  Column[] resultColumns(String stageReason, String stageDetail) {
+    List<Column> c = new ArrayList<>(List.of(col("id"), col("source"),
+        coalesce(col("reason"), col(stageReason)).as("reason"),
+        when(col("reason").isNotNull(), col("detail")).otherwise(col(stageDetail)).as("detail")));
+    for (String n : List.of("lat", "lon", "cell_id", "class_label", "probability", "scene", "scene_confidence")) {
+      c.add(col(n));
+    }
     for (int h = 1; h <= hierarchies; h++) {
-      s = s.add("class_label_h" + h, DataTypes.IntegerType, true);
+      c.add(col("class_label_h" + h));
     }
     if (topK > 1) {
-      s = s.add("topk", DataTypes.createArrayType(TOPK_ELEMENT, false), true);
+      c.add(col("topk"));
     }
-    return addCarried(s);
-  }
-
-  private StructType addCarried(StructType s) {
-    if (truth) {
-      s = s.add("true_lat", DataTypes.DoubleType, true).add("true_lon", DataTypes.DoubleType, true);
-    }
-    if (scenes) {
-      s = s.add("scene3", DataTypes.IntegerType, true).add("scene16", DataTypes.IntegerType, true);
-    }
-    return s;
+    List<String> carried = new ArrayList<>();
+    addCarried(carried);
+    carried.forEach(n -> c.add(col(n)));
+    return c.toArray(new Column[0]);
   }
 
   /** Columns of predictions/, in order. */
@@ -98,65 +84,6 @@ record ScoreSchema(int hierarchies, int topK, boolean truth, boolean scenes) imp
     }
     if (scenes) {
       c.addAll(List.of("scene3", "scene16"));
-    }
-  }
-
-  /**
-   * A prediction row.
-   *
-   * @param in a {@link ScoreInput#SCHEMA} row
-   * @param cellTokens S2 token of every finest class, or null
-   */
-  Row prediction(Row in, Prediction p, ClassHierarchy hierarchy, String[] cellTokens) {
-    List<Object> v = new ArrayList<>(11 + hierarchies + 5);
-    CellPrediction top = p.top();
-    v.add(in.get(ScoreInput.ID));
-    v.add(in.get(ScoreInput.SOURCE));
-    v.add(null);
-    v.add(null);
-    v.add(top.latDegrees());
-    v.add(top.lonDegrees());
-    v.add(cellTokens == null ? null : cellTokens[top.classLabel()]);
-    v.add(top.classLabel());
-    v.add(top.probability());
-    v.add(p.scene());
-    v.add(p.sceneConfidence());
-    for (int c : hierarchy.ancestors(hierarchies - 1, top.classLabel())) {
-      v.add(c);
-    }
-    if (topK > 1) {
-      List<Row> cells = new ArrayList<>(p.cells().size());
-      for (CellPrediction cell : p.cells()) {
-        cells.add(RowFactory.create(cell.classLabel(), cell.probability(), cell.latDegrees(), cell.lonDegrees()));
-      }
-      v.add(scala.jdk.javaapi.CollectionConverters.asScala(cells)); // the Row encoder takes Scala sequences
-    }
-    addCarried(v, in);
-    return RowFactory.create(v.toArray());
-  }
-
-  /** A reject row for an input row. */
-  Row reject(Row in, String reason, String detail) {
-    List<Object> v = new ArrayList<>(11 + hierarchies + 5);
-    v.add(in.get(ScoreInput.ID));
-    v.add(in.get(ScoreInput.SOURCE));
-    v.add(reason);
-    v.add(detail);
-    for (int i = 0; i < 7 + hierarchies + (topK > 1 ? 1 : 0); i++) {
-      v.add(null);
-    }
-    addCarried(v, in);
-    return RowFactory.create(v.toArray());
-  }
-
-  private void addCarried(List<Object> v, Row in) {
-    if (truth) {
-      v.add(in.get(ScoreInput.TRUE_LAT));
-      v.add(in.get(ScoreInput.TRUE_LON));
-    }
-    if (scenes) {
-      v.add(in.get(ScoreInput.SCENE3));
-      v.add(in.get(ScoreInput.SCENE16));
     }
   }
 }

@@ -20,7 +20,7 @@ import org.apache.spark.util.TaskCompletionListener;
  * accumulates nanoseconds locally and adds them once, when it completes. Like all Spark
  * accumulators updated in tasks, a retried task counts twice.
  */
-final class TaskTimes implements Serializable {
+public final class TaskTimes implements Serializable {
   private static final long serialVersionUID = 1L;
 
   final LongAccumulator read;

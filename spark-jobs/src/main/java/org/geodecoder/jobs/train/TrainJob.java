@@ -164,6 +164,7 @@ public final class TrainJob extends AbstractJob {
         List<String> lines = new ArrayList<>(summary.stepLines());
         lines.add(summary.line((System.nanoTime() - t0) / 1e9));
         run.appendMetrics(lines);
+        TrainReport.write(run.uri(), hadoop.get()); // overwritten after every epoch: the curves so far
         lastValidation = summary.validation();
         epochsRun++;
         LOG.info("train: epoch {}/{} done at step {} in {} s: {}", epoch + 1, o.epochs(), step,

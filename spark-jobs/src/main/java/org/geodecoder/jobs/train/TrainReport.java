@@ -20,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a training run's {@code report.md}, {@code report.html}, {@code loss.png} and
- * {@code validation.png} ({@link TrainingReport}) from its {@code metrics.jsonl} and
+ * Writes a training run's {@code report.md}, {@code report.html} and charts (loss, loss per
+ * hierarchy, learning rate, samples/s, validation accuracy against the majority baseline, median
+ * km: {@link TrainingReport}) from its {@code metrics.jsonl} and
  * {@code train-config.json}, into the run directory (any Hadoop URI). A report that cannot be
  * written is logged, never a failed run: the model is already published when this runs.
  */
@@ -69,8 +70,16 @@ public final class TrainReport {
       JsonNode n = JSON.readTree(line);
       String type = n.path("type").asText();
       if ("step".equals(type)) {
+        Map<String, Double> terms = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
+        while (fields.hasNext()) {
+          Map.Entry<String, JsonNode> e = fields.next();
+          if (e.getKey().startsWith("loss_")) { // loss_h1 … loss_hH, loss_scene
+            terms.put(e.getKey().substring("loss_".length()), number(e.getValue()));
+          }
+        }
         steps.add(new TrainingReport.Step(n.path("epoch").asInt(), n.path("step").asLong(), number(n.path("loss")),
-            number(n.path("lr"))));
+            number(n.path("lr")), terms, number(n.path("samples_per_s"))));
       } else if ("epoch".equals(type)) {
         Map<String, Double> validation = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = n.path("validation").fields();

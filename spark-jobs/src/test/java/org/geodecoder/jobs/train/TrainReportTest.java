@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.geodecoder.eval.report.TrainingReport;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,11 @@ class TrainReportTest {
     assertEquals(812.5, epochs.get(0).validation().get("median_km"));
 
     TrainReport.write(run.toUri().toString(), new Configuration());
-    for (String f : List.of("report.md", "report.html", "loss.png", "validation.png")) {
+    assertEquals(Map.of("h1", 1.5), Map.of("h1", steps.get(0).lossTerms().get("h1")));
+    assertTrue(Double.isNaN(steps.get(0).lossTerms().get("scene")), "a null term is NaN");
+    assertEquals(40.0, steps.get(0).samplesPerSecond());
+    for (String f : List.of("report.md", "report.html", "loss.png", "loss-terms.png", "learning-rate.png", "throughput.png",
+        "validation.png", "median-km.png")) {
       assertTrue(Files.isRegularFile(run.resolve(f)), f);
     }
     String md = Files.readString(run.resolve("report.md"));
