@@ -21,6 +21,7 @@ import org.geodecoder.jobs.images.ImageProbe;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.DeviceSpec;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.inference.GeoPredictor;
 import org.geodecoder.model.inference.Prediction;
 import org.geodecoder.model.transform.ImageDecodeException;
@@ -51,7 +52,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
 
   /** What every task needs; small and serialisable. */
   record Settings(String modelUri, String device, int imageSize, int batchSize, int topK, boolean tenCrop,
-      long maxImageBytes, ScoreSchema schema, HadoopConf conf) implements Serializable {}
+      long maxImageBytes, ScoreSchema schema, HadoopConf conf, Precision precision) implements Serializable {}
 
   private final Settings settings;
   private final Broadcast<String[]> cellTokens;
@@ -213,7 +214,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row> {
         List<Prediction> predictions;
         try {
           NDArray x = device.isGpu() ? stacked.toDevice(device, false) : stacked;
-          GeoPredictor predictor = new GeoPredictor(model.model(), settings.topK());
+          GeoPredictor predictor = new GeoPredictor(model.model(), settings.topK(), settings.precision());
           predictions = settings.tenCrop() ? predictor.predictCrops(x) : predictor.predict(x);
         } finally {
           forwardNanos += System.nanoTime() - t2;
