@@ -224,6 +224,7 @@ public final class ScoreJob extends AbstractJob {
       summary.put("image_size", config.imageSize());
       summary.put("class_counts", hierarchy.classCounts());
       summary.put("device", o.device());
+      summary.put("precision", o.precision().optionValue());
       summary.put("batch_size", o.batchSize());
       summary.put("top_k", o.topK());
       summary.put("tencrop", o.tenCrop());
