@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.cuda.CudaUtils;
@@ -18,17 +19,20 @@ import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.DeviceSpec;
 import org.geodecoder.model.GeoModel;
 import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.loss.GeoLoss;
 
 /**
  * The model part of submit-scripts/gpu-smoke.sh (a Java source file run on the project's
  * classpath): builds a model of the given preset with the paper's GeoDecoder (7 hierarchies, 684 …
  * 21673 classes, 16 scenes) on the device, checks that every parameter and the batch live there,
- * and times the phases of fp32 training steps: forward + loss, backward, zeroing the gradients
- * (each ends by reading a value back, so that queued GPU work is counted in its phase). Prints
- * {@code key=value} lines.
+ * and times the phases of training steps in fp32 or bf16 mixed precision: forward + loss,
+ * backward, zeroing the gradients (each ends by reading a value back, so that queued GPU work is
+ * counted in its phase). In bf16 it also checks that the weights and their gradients stay fp32.
+ * Prints {@code key=value} lines.
  *
- * <p>Arguments: device (cpu, gpu, gpu:N), preset, batch, steps.
+ * <p>Arguments: device (cpu, gpu, gpu:N), preset, batch, steps, precision (fp32 or bf16; default
+ * fp32).
  */
 public final class GpuSmoke {
   private static final int[] PAPER_CLASSES = {684, 1744, 3298, 7202, 12893, 16150, 21673};
@@ -38,12 +42,15 @@ public final class GpuSmoke {
     String preset = args[1];
     int batch = Integer.parseInt(args[2]);
     int steps = Integer.parseInt(args[3]);
+    Precision precision = Precision.parse(args.length > 4 ? args[4] : "fp32");
     Engine engine = Engine.getEngine("PyTorch");
     System.out.println("libtorch=" + engine.getVersion() + " " + LibUtils.getLibtorchPath() + ", gpus=" + engine.getGpuCount());
 
     long t0 = System.nanoTime();
-    try (GeoModel model = GeoModel.create(ModelConfig.preset(preset, paperHierarchy()), device, 1)) {
-      System.out.printf(Locale.ROOT, "model=%s params=%d build_s=%.2f%n", preset, model.parameterCount(), (System.nanoTime() - t0) / 1e9);
+    ModelConfig config = ModelConfig.preset(preset, paperHierarchy()).toBuilder().optPrecision(precision).build();
+    try (GeoModel model = GeoModel.create(config, device, 1)) {
+      System.out.printf(Locale.ROOT, "model=%s params=%d precision=%s build_s=%.2f%n", preset, model.parameterCount(), precision,
+          (System.nanoTime() - t0) / 1e9);
       long elsewhere = model.parameters().stream().map(Parameter::getArray).filter(a -> !a.getDevice().equals(device)).count();
       System.out.println("placement_parameters=" + (elsewhere == 0 ? "all " + model.parameters().size() + " on " + device
           : elsewhere + " of " + model.parameters().size() + " NOT on " + device));
@@ -83,6 +90,9 @@ public final class GpuSmoke {
           });
           Autograd.gradientOrNull(model.parameters().get(0).getArray()).toFloatArray();
           memory.sample();
+          if (s == 0) {
+            System.out.println("master_weights=" + dtypes(model, false) + ", gradients=" + dtypes(model, true));
+          }
           long c = System.nanoTime();
           model.parameters().forEach(p -> Autograd.zeroGradient(p.getArray()));
           model.parameters().get(0).getArray().toFloatArray();
@@ -97,11 +107,21 @@ public final class GpuSmoke {
       double fwd = median(phases[0]);
       double bwd = median(phases[1]);
       double zero = median(phases[2]);
-      System.out.printf(Locale.ROOT, "steps=%d batch=%d loss=%.4f%n", steps, batch, loss);
+      System.out.printf(Locale.ROOT, "steps=%d batch=%d precision=%s loss=%.4f%n", steps, batch, precision, loss);
       System.out.printf(Locale.ROOT, "step_phases_median_s=forward+loss %.4f, backward %.4f, zero_grad %.4f%n", fwd, bwd, zero);
-      System.out.printf(Locale.ROOT, "train_images_per_s=%.1f (forward+backward, fp32)%n", batch / (fwd + bwd + zero));
+      System.out.printf(Locale.ROOT, "train_images_per_s=%.1f (forward+backward, %s)%n", batch / (fwd + bwd + zero), precision);
       System.out.println("peak_memory=" + memory.describe());
     }
+  }
+
+  /** The data types of every parameter (or its gradient), e.g. "all float32". */
+  private static String dtypes(GeoModel model, boolean gradients) {
+    java.util.Map<DataType, Integer> counts = new java.util.TreeMap<>();
+    for (Parameter p : model.parameters()) {
+      NDArray a = gradients ? Autograd.gradientOrNull(p.getArray()) : p.getArray();
+      counts.merge(a == null ? DataType.UNKNOWN : a.getDataType(), 1, Integer::sum);
+    }
+    return counts.size() == 1 ? "all " + counts.keySet().iterator().next() : counts.toString();
   }
 
   private static double median(double[] v) {

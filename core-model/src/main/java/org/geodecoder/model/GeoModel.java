@@ -16,7 +16,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.geodecoder.model.io.ModelCheckpoint;
+import org.geodecoder.model.nn.Autocast;
 import org.geodecoder.model.nn.DropPath;
 
 /**
@@ -36,6 +38,7 @@ public final class GeoModel implements AutoCloseable {
   private final List<String> names;
   private final List<Parameter> parameters;
   private final long size;
+  private final Set<Parameter> productParameters;
 
   private GeoModel(ModelConfig config, Device device, long seed) {
     this.config = config;
@@ -55,6 +58,7 @@ public final class GeoModel implements AutoCloseable {
     this.names = Collections.unmodifiableList(n);
     this.parameters = Collections.unmodifiableList(p);
     this.size = total;
+    this.productParameters = Autocast.productParameters(network);
   }
 
   /**
@@ -115,7 +119,8 @@ public final class GeoModel implements AutoCloseable {
   }
 
   /**
-   * Runs the network. The caller owns the returned arrays (they live in the images' manager).
+   * Runs the network in the precision of {@link ModelConfig#precision()}. The caller owns the
+   * returned arrays (they live in the images' manager); they are fp32 in either precision.
    *
    * @param images {@code [B, 3, I, I]}, normalised, on this model's device
    * @param training training mode (stochastic depth active)
@@ -137,6 +142,11 @@ public final class GeoModel implements AutoCloseable {
   }
 
   private NDList forward(NDArray images, boolean training, String drawKey, Object draws) {
+    return forward(images, training, drawKey, draws, config.precision());
+  }
+
+  private NDList forward(
+      NDArray images, boolean training, String drawKey, Object draws, Precision precision) {
     Shape expected = inputShape(images.getShape().get(0));
     if (!images.getShape().equals(expected)) {
       throw new IllegalArgumentException(
@@ -147,17 +157,36 @@ public final class GeoModel implements AutoCloseable {
     if (draws != null) {
       params.add(drawKey, draws);
     }
-    return network.forward(parameterStore(), new NDList(images), training, params);
+    ParameterStore ps = parameterStore(images.getManager(), precision);
+    NDList out = network.forward(ps, new NDList(images), training, params);
+    return precision == Precision.FP32 ? out : Autocast.float32(out); // the loss runs in fp32
   }
 
-  /** Inference forward pass without recording gradients. */
+  /** Inference forward pass without recording gradients, in {@link ModelConfig#precision()}. */
   public NDList predict(NDArray images) {
-    return Autograd.withGrad(false, () -> forward(images, false, DropPath.RANDOM_KEY, null));
+    return predict(images, config.precision());
   }
 
-  /** A parameter store that hands out the parameter arrays themselves (no copies). */
+  /** Inference forward pass without recording gradients, in {@code precision}; fp32 outputs. */
+  public NDList predict(NDArray images, Precision precision) {
+    return Autograd.withGrad(
+        false, () -> forward(images, false, DropPath.RANDOM_KEY, null, precision));
+  }
+
+  /** A parameter store that hands out the parameter arrays themselves (no copies): fp32. */
   public ParameterStore parameterStore() {
     return new ParameterStore(manager, false);
+  }
+
+  /**
+   * The parameter store of one forward pass in {@code precision}: {@link #parameterStore()} for
+   * fp32, an {@link Autocast} for bf16 (its weight casts live in {@code activations}).
+   */
+  public ParameterStore parameterStore(NDManager activations, Precision precision) {
+    if (precision == Precision.FP32) {
+      return parameterStore();
+    }
+    return new Autocast(manager, productParameters, activations);
   }
 
   /** All parameters, concatenated in {@link #parameterNames()} order. */

@@ -21,6 +21,7 @@ public final class ModelConfig {
   private final ClassHierarchy hierarchy;
   private final String cellsTable;
   private final GeoLossQueries geoLossQueries;
+  private final Precision precision;
 
   private ModelConfig(Builder b) {
     this.encoder = b.encoder;
@@ -28,6 +29,7 @@ public final class ModelConfig {
     this.hierarchy = b.hierarchy;
     this.cellsTable = b.cellsTable;
     this.geoLossQueries = b.geoLossQueries;
+    this.precision = b.precision;
   }
 
   /**
@@ -58,7 +60,8 @@ public final class ModelConfig {
         .setDecoder(decoder)
         .setHierarchy(hierarchy)
         .optCellsTable(cellsTable)
-        .optGeoLossQueries(geoLossQueries);
+        .optGeoLossQueries(geoLossQueries)
+        .optPrecision(precision);
   }
 
   public SwinConfig encoder() {
@@ -81,6 +84,14 @@ public final class ModelConfig {
   /** Which scene queries the geo loss trains (a training choice, recorded with the model). */
   public GeoLossQueries geoLossQueries() {
     return geoLossQueries;
+  }
+
+  /**
+   * The number format the model was trained in (a training choice, recorded with the model), and
+   * the one {@link GeoModel} runs in unless told otherwise. Parameters are fp32 in either.
+   */
+  public Precision precision() {
+    return precision;
   }
 
   /** Input image side. */
@@ -111,12 +122,13 @@ public final class ModelConfig {
         && decoder.equals(c.decoder)
         && hierarchy.equals(c.hierarchy)
         && Objects.equals(cellsTable, c.cellsTable)
-        && geoLossQueries == c.geoLossQueries;
+        && geoLossQueries == c.geoLossQueries
+        && precision == c.precision;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(encoder, decoder, hierarchy, cellsTable, geoLossQueries);
+    return Objects.hash(encoder, decoder, hierarchy, cellsTable, geoLossQueries, precision);
   }
 
   @Override
@@ -131,6 +143,7 @@ public final class ModelConfig {
     private ClassHierarchy hierarchy;
     private String cellsTable;
     private GeoLossQueries geoLossQueries = GeoLossQueries.ALL;
+    private Precision precision = Precision.FP32;
 
     private Builder() {}
 
@@ -156,6 +169,12 @@ public final class ModelConfig {
 
     public Builder optGeoLossQueries(GeoLossQueries geoLossQueries) {
       this.geoLossQueries = Objects.requireNonNull(geoLossQueries, "geoLossQueries");
+      return this;
+    }
+
+    /** Number format of the forward and backward pass; default fp32. */
+    public Builder optPrecision(Precision precision) {
+      this.precision = Objects.requireNonNull(precision, "precision");
       return this;
     }
 

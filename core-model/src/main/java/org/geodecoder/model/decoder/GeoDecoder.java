@@ -14,6 +14,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.geodecoder.model.nn.Autocast;
 
 /**
  * The GeoDecoder (Clark et al., CVPR 2023): learned geographic queries {@code GQ ∈ R^{H×S×D}}
@@ -111,7 +112,9 @@ public final class GeoDecoder extends AbstractBlock {
     if (memoryProjection == null) {
       return tokens; // [B, N, D]
     }
-    return memoryProjection.forward(ps, new NDList(tokens), training, params).head(); // [B, N, D]
+    NDArray projected =
+        memoryProjection.forward(ps, new NDList(Autocast.compute(ps, tokens)), training, params).head(); // [B, N, D]
+    return Autocast.float32(projected); // LayerNorm'd by every layer
   }
 
   private NDArray initialQueries(ParameterStore ps, NDArray like, boolean training) {

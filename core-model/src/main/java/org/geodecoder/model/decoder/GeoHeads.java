@@ -12,6 +12,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.geodecoder.model.nn.Autocast;
 
 /**
  * Output heads on the refined queries {@code [B, Q, D]} (Q = H·S, hierarchy-major):
@@ -50,8 +51,9 @@ public final class GeoHeads extends AbstractBlock {
     int hs = classCounts.length;
     NDArray scene = x.get(":, :, 0").reshape(b, hs, scenes).mean(new int[] {1}); // [B, S]
     NDList out = new NDList(scene);
+    NDArray xc = Autocast.compute(ps, x); // [B, Q, D] in the compute type
     for (int h = 0; h < hs; h++) {
-      NDArray queries = x.get(":, " + (h * scenes) + ":" + ((h + 1) * scenes)); // [B, S, D]
+      NDArray queries = xc.get(":, " + (h * scenes) + ":" + ((h + 1) * scenes)); // [B, S, D]
       out.add(classifiers.get(h).forward(ps, new NDList(queries), training, params).head()); // [B, S, K_h]
     }
     return out;

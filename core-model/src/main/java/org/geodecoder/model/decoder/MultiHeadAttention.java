@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.geodecoder.model.nn.Autocast;
 import org.geodecoder.model.nn.Scale;
 
 /**
@@ -59,10 +60,10 @@ public final class MultiHeadAttention extends AbstractBlock {
     NDArray memory = inputs.get(1); // [B, N, D]
     NDArray mask = inputs.size() == 3 ? inputs.get(2) : null; // [Q, N]
     NDArray attention = weights(ps, queries, memory, mask, training, params); // [B, h, Q, N]
-    NDArray v = splitHeads(value.forward(ps, new NDList(memory), training, params).head()); // [B, h, N, d]
+    NDArray v = splitHeads(value.forward(ps, new NDList(Autocast.compute(ps, memory)), training, params).head()); // [B, h, N, d]
     long b = queries.getShape().get(0);
     long q = queries.getShape().get(1);
-    NDArray out = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, q, dim); // [B, Q, D]
+    NDArray out = Autocast.compute(ps, attention).matMul(v).transpose(0, 2, 1, 3).reshape(b, q, dim); // [B, Q, D]
     return output.forward(ps, new NDList(out), training, params);
   }
 
@@ -78,14 +79,14 @@ public final class MultiHeadAttention extends AbstractBlock {
       NDArray mask,
       boolean training,
       PairList<String, Object> params) {
-    NDArray q = splitHeads(query.forward(ps, new NDList(queries), training, params).head()); // [B, h, Q, d]
-    NDArray k = splitHeads(key.forward(ps, new NDList(memory), training, params).head()); // [B, h, N, d]
+    NDArray q = splitHeads(query.forward(ps, new NDList(Autocast.compute(ps, queries)), training, params).head()); // [B, h, Q, d]
+    NDArray k = splitHeads(key.forward(ps, new NDList(Autocast.compute(ps, memory)), training, params).head()); // [B, h, N, d]
     NDArray scaled = Scale.times(q, 1.0 / Math.sqrt((double) dim / heads)); // [B, h, Q, d]
     NDArray scores = scaled.matMul(k.transpose(0, 1, 3, 2)); // [B, h, Q, N]
     if (mask != null) {
       scores = scores.add(mask); // [B, h, Q, N]
     }
-    return scores.softmax(-1); // [B, h, Q, N]
+    return Autocast.float32(scores).softmax(-1); // [B, h, Q, N], fp32
   }
 
   private NDArray splitHeads(NDArray x) {

@@ -10,6 +10,7 @@ import java.util.List;
 import org.geodecoder.model.Autograd;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.GeoModel;
+import org.geodecoder.model.Precision;
 
 /**
  * Hierarchical inference (paper §3.4): pick the scene s* with the highest mean channel-0
@@ -23,16 +24,29 @@ import org.geodecoder.model.GeoModel;
 public final class GeoPredictor {
   private final GeoModel model;
   private final int topK;
+  private final Precision precision;
 
   /**
+   * A predictor in the precision the model was trained in ({@link
+   * org.geodecoder.model.ModelConfig#precision()}).
+   *
    * @param topK number of cells returned per image (≥ 1)
    */
   public GeoPredictor(GeoModel model, int topK) {
+    this(model, topK, model.config().precision());
+  }
+
+  /**
+   * @param topK number of cells returned per image (≥ 1)
+   * @param precision number format of the forward passes (softmax and products stay fp32)
+   */
+  public GeoPredictor(GeoModel model, int topK, Precision precision) {
     if (topK < 1) {
       throw new IllegalArgumentException("topK must be >= 1, got " + topK);
     }
     this.model = model;
     this.topK = topK;
+    this.precision = java.util.Objects.requireNonNull(precision, "precision");
   }
 
   /**
@@ -55,7 +69,8 @@ public final class GeoPredictor {
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDList out =
-          model.predict(crops.reshape((long) b * n, s.get(2), s.get(3), s.get(4))); // [B·n, 3, I, I]
+          model.predict(
+              crops.reshape((long) b * n, s.get(2), s.get(3), s.get(4)), precision); // [B·n, 3, I, I]
       float[] scenes = out.get(0).toFloatArray(); // [B·n, S]
       List<float[]> logits = new ArrayList<>();
       for (int h = 1; h < out.size(); h++) {
@@ -174,7 +189,8 @@ public final class GeoPredictor {
       float[] w =
           Autograd.withGrad(
                   false,
-                  () -> model.network().lastLayerAttention(model.parameterStore(), images))
+                  () -> model.network().lastLayerAttention(
+                      model.parameterStore(images.getManager(), precision), images))
               .toFloatArray(); // [B, Q, T]
       int q = hs * sceneCount;
       List<AttentionMap> maps = new ArrayList<>(b);
@@ -202,7 +218,7 @@ public final class GeoPredictor {
     int tokens = side * side;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      NDList out = model.predict(images); // [B, S], [B, S, K_h]…
+      NDList out = model.predict(images, precision); // [B, S], [B, S, K_h]…
       float[] scenes = out.get(0).toFloatArray();
       List<float[]> logits = new ArrayList<>();
       for (int h = 1; h < out.size(); h++) {
@@ -211,7 +227,8 @@ public final class GeoPredictor {
       float[] w =
           Autograd.withGrad(
                   false,
-                  () -> model.network().lastLayerAttention(model.parameterStore(), images))
+                  () -> model.network().lastLayerAttention(
+                      model.parameterStore(images.getManager(), precision), images))
               .toFloatArray(); // [B, Q, T]
       List<Explanation> explanations = new ArrayList<>(b);
       for (int i = 0; i < b; i++) {

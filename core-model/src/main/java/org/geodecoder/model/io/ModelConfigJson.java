@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.decoder.DecoderConfig;
 import org.geodecoder.model.loss.GeoLossQueries;
 import org.geodecoder.model.swin.SwinConfig;
@@ -68,6 +69,7 @@ public final class ModelConfigJson {
     config.cellsTable().ifPresent(t -> root.addProperty("cellsTable", t));
     JsonObject training = new JsonObject();
     training.addProperty("geoLossQueries", config.geoLossQueries().optionValue());
+    training.addProperty("precision", config.precision().optionValue());
     root.add("training", training);
     return GSON.toJson(root);
   }
@@ -152,6 +154,10 @@ public final class ModelConfigJson {
       b.optGeoLossQueries(
           GeoLossQueries.parse(
               root.getAsJsonObject("training").get("geoLossQueries").getAsString()));
+    }
+    // optional: files written before the choice existed were trained in fp32
+    if (root.has("training") && root.getAsJsonObject("training").has("precision")) {
+      b.optPrecision(Precision.parse(root.getAsJsonObject("training").get("precision").getAsString()));
     }
     return b.build();
   }

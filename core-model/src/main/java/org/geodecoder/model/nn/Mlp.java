@@ -36,7 +36,8 @@ public final class Mlp extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray h = fc1.forward(ps, inputs, training, params).singletonOrThrow(); // [..., hidden]
+    NDArray x = Autocast.compute(ps, inputs.singletonOrThrow()); // [..., D]
+    NDArray h = fc1.forward(ps, new NDList(x), training, params).singletonOrThrow(); // [..., hidden]
     h = Activation.gelu(h);
     return fc2.forward(ps, new NDList(h), training, params); // [..., D]
   }

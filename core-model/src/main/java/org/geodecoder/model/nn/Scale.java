@@ -1,6 +1,7 @@
 package org.geodecoder.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -19,8 +20,10 @@ public final class Scale {
 
   /** {@code x · factor}, in x's data type, on x's device. */
   public static NDArray times(NDArray x, double factor) {
-    try (NDArray constant =
-        x.getManager().full(new Shape(), (float) factor, x.getDataType(), x.getDevice())) {
+    // A bfloat16 x reads as UNKNOWN (see Bf16Cast); a 0-dim float32 constant keeps its product
+    // bfloat16, as 0-dim tensors do not take part in type promotion.
+    DataType type = Bf16Cast.isBfloat16(x) ? DataType.FLOAT32 : x.getDataType();
+    try (NDArray constant = x.getManager().full(new Shape(), (float) factor, type, x.getDevice())) {
       return x.mul(constant);
     }
   }

@@ -10,6 +10,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.geodecoder.model.nn.Autocast;
 
 /**
  * Non-overlapping p×p patches to tokens: a stride-p convolution, then LayerNorm. Input {@code [B,
@@ -41,12 +42,12 @@ public final class PatchEmbedding extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = inputs.singletonOrThrow(); // [B, 3, H, W]
+    NDArray x = Autocast.compute(ps, inputs.singletonOrThrow()); // [B, 3, H, W]
     NDArray y = projection.forward(ps, new NDList(x), training, params).head(); // [B, C, H/p, W/p]
     long b = y.getShape().get(0);
     long tokens = y.getShape().get(2) * y.getShape().get(3);
     y = y.reshape(b, dim, tokens).transpose(0, 2, 1); // [B, N, C]
-    return norm.forward(ps, new NDList(y), training, params);
+    return norm.forward(ps, new NDList(Autocast.float32(y)), training, params); // [B, N, C]
   }
 
   @Override

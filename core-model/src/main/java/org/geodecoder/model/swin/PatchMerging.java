@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.geodecoder.model.nn.Autocast;
 
 /**
  * Halves the token grid and doubles the width: each 2×2 group of tokens is concatenated (order
@@ -50,7 +51,8 @@ public final class PatchMerging extends AbstractBlock {
     x = x.transpose(0, 1, 3, 4, 2, 5); // [B, S/2, S/2, dw, dh, C]
     x = x.reshape(b, (long) half * half, 4L * dim); // [B, (S/2)², 4C]
     x = norm.forward(ps, new NDList(x), training, params).head(); // [B, (S/2)², 4C]
-    return reduction.forward(ps, new NDList(x), training, params); // [B, (S/2)², 2C]
+    x = reduction.forward(ps, new NDList(Autocast.compute(ps, x)), training, params).head(); // [B, (S/2)², 2C]
+    return new NDList(Autocast.float32(x)); // the next stage's residual stream stays fp32
   }
 
   @Override

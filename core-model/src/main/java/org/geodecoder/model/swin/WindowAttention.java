@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.geodecoder.model.nn.Autocast;
 import org.geodecoder.model.nn.Scale;
 
 /**
@@ -84,9 +85,10 @@ public final class WindowAttention extends AbstractBlock {
     long w = x.getShape().get(0);
     long n = x.getShape().get(1);
     long d = dim / heads;
-    NDArray q = splitHeads(query.forward(ps, new NDList(x), training, params).head(), d); // [W, h, N, d]
-    NDArray k = splitHeads(key.forward(ps, new NDList(x), training, params).head(), d); // [W, h, N, d]
-    NDArray v = splitHeads(value.forward(ps, new NDList(x), training, params).head(), d); // [W, h, N, d]
+    NDArray xc = Autocast.compute(ps, x); // [W, N, C] in the compute type
+    NDArray q = splitHeads(query.forward(ps, new NDList(xc), training, params).head(), d); // [W, h, N, d]
+    NDArray k = splitHeads(key.forward(ps, new NDList(xc), training, params).head(), d); // [W, h, N, d]
+    NDArray v = splitHeads(value.forward(ps, new NDList(xc), training, params).head(), d); // [W, h, N, d]
     NDArray scores = Scale.times(q, 1.0 / Math.sqrt(d)).matMul(k.transpose(0, 1, 3, 2)); // [W, h, N, N]
     scores = scores.add(relativeBias(ps, x, training)); // [W, h, N, N]
     if (inputs.size() == 2) {
@@ -96,8 +98,8 @@ public final class WindowAttention extends AbstractBlock {
       scores = scores.add(mask.reshape(1, nw, 1, n, n)); // [B, nW, h, N, N]
       scores = scores.reshape(w, heads, n, n); // [W, h, N, N]
     }
-    NDArray attention = scores.softmax(-1); // [W, h, N, N]
-    NDArray out = attention.matMul(v); // [W, h, N, d]
+    NDArray attention = Autocast.float32(scores).softmax(-1); // [W, h, N, N]
+    NDArray out = Autocast.compute(ps, attention).matMul(v); // [W, h, N, d]
     out = out.transpose(0, 2, 1, 3).reshape(w, n, dim); // [W, N, C]
     return projection.forward(ps, new NDList(out), training, params);
   }

@@ -32,6 +32,7 @@ import org.geodecoder.jobs.io.OutputDir;
 import org.geodecoder.jobs.score.ScoreInput;
 import org.geodecoder.jobs.score.ScoreJob;
 import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,7 @@ public final class ExplainJob extends AbstractJob {
       OptionSpec.withDefault("hierarchies", "auto", "hierarchies whose attention is shown, 1 = coarsest, e.g. 1,4,7; auto: the coarsest, the middle and the finest"),
       OptionSpec.withDefault("top-k", 5, "predicted cells shown on each panel's map"),
       OptionSpec.withDefault("scene-names", "none", SceneNamesOption.HELP),
+      OptionSpec.withDefault("precision", "fp32", "number format of the forward pass: fp32, or bf16 (bfloat16 matrix products, fp32 softmax and outputs; faster on GPUs with bf16 units, slower on most CPUs)"),
       OptionSpec.withDefault("device", "auto", "auto (the GPU Spark assigned to the task, else the CPU), cpu or gpu"),
       OptionSpec.withDefault("batch-size", 8, "images per forward pass"),
       OptionSpec.withDefault("max-image-mb", 64, "larger images are rejected"),
@@ -118,7 +120,12 @@ public final class ExplainJob extends AbstractJob {
         r.requiredString("model"), cells == null || cells.isEmpty() ? null : cells, r.requiredString("output"),
         r.integer("max-images", 1, MAX_IMAGES_LIMIT), hierarchies, r.integer("top-k", 1, 100),
         r.choice("device", "auto", "cpu", "gpu"), r.integer("batch-size", 1, 1024), r.longValue("max-image-mb", 1) << 20,
-        r.bool("overwrite"), r.string("scene-names"), r.resolved());
+        r.bool("overwrite"), r.string("scene-names"), checked(r));
+  }
+
+  private static Map<String, String> checked(JobOptionsReader r) {
+    r.choice("precision", "fp32", "bf16");
+    return r.resolved();
   }
 
   @Override
@@ -195,7 +202,8 @@ public final class ExplainJob extends AbstractJob {
     int parts = Math.max(1, Math.min(o.maxImages(), jsc.defaultParallelism()));
     Dataset<Row> chosen = images.limit(o.maxImages()).repartition(parts);
     PartitionExplainer.Settings settings = new PartitionExplainer.Settings(modelUri, o.device(), config.imageSize(),
-        o.batchSize(), o.topK(), hierarchies, cells.tokens(), sceneNames, out.child("panels"), o.maxImageBytes(), conf);
+        o.batchSize(), o.topK(), hierarchies, cells.tokens(), sceneNames, out.child("panels"), o.maxImageBytes(), conf,
+        Precision.parse(o.resolved().getOrDefault("precision", "fp32")));
     List<Row> rows;
     try {
       jsc.setJobDescription("explain: decode, run the model and draw the panels of " + at.uri());

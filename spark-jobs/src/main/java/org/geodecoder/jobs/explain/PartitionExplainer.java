@@ -32,6 +32,7 @@ import org.geodecoder.jobs.score.ModelCache;
 import org.geodecoder.jobs.score.ScoreInput;
 import org.geodecoder.model.inference.CellPrediction;
 import org.geodecoder.model.inference.Explanation;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.inference.GeoPredictor;
 import org.geodecoder.model.transform.ImageDecodeException;
 import org.geodecoder.model.transform.ImageDecoder;
@@ -70,7 +71,8 @@ final class PartitionExplainer implements FlatMapFunction<Iterator<Row>, Row> {
 
   /** What every task needs; small and serialisable. */
   record Settings(String modelUri, String device, int imageSize, int batchSize, int topK, int[] hierarchies,
-      String[] cellTokens, String[] sceneNames, String panelsUri, long maxImageBytes, HadoopConf conf) implements Serializable {}
+      String[] cellTokens, String[] sceneNames, String panelsUri, long maxImageBytes, HadoopConf conf,
+      Precision precision) implements Serializable {}
 
   private final Settings settings;
 
@@ -141,7 +143,7 @@ final class PartitionExplainer implements FlatMapFunction<Iterator<Row>, Row> {
         model.lock().lock();
         try {
           NDArray x = device.isGpu() ? stacked.toDevice(device, false) : stacked;
-          explanations = new GeoPredictor(model.model(), settings.topK()).explain(x);
+          explanations = new GeoPredictor(model.model(), settings.topK(), settings.precision()).explain(x);
         } finally {
           model.lock().unlock();
         }

@@ -37,6 +37,7 @@ import org.geodecoder.jobs.score.PartitionScorer;
 import org.geodecoder.jobs.score.ScoreJob;
 import org.geodecoder.jobs.score.TaskTimes;
 import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.io.ModelCheckpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,7 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
   private final BooleanParam tenCrop;
   private final IntParam batchSize;
   private final Param<String> device;
+  private final Param<String> precision;
   private final IntParam topK;
   private final Param<String> rejectCol;
   private final Param<String> rejectDetailCol;
@@ -108,6 +110,9 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
     device = new Param<>(this, "device",
         "auto (the GPU Spark assigned to the task, else the CPU), cpu or gpu",
         ParamValidators.inArray(List.of("auto", "cpu", "gpu")));
+    precision = new Param<>(this, "precision",
+        "number format of the forward pass: fp32, or bf16 (bfloat16 matrix products, fp32 softmax and outputs)",
+        ParamValidators.inArray(List.of("fp32", "bf16")));
     topK = new IntParam(this, "topK", "cells per image; above 1 adds the topk column",
         ParamValidators.inRange(1, 1000));
     rejectCol = new Param<>(this, "rejectCol",
@@ -121,6 +126,7 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
     setDefault(tenCrop, false);
     setDefault(batchSize, 32);
     setDefault(device, "auto");
+    setDefault(precision, "fp32");
     setDefault(topK, 1);
     setDefault(rejectCol, "reject_reason");
     setDefault(rejectDetailCol, "reject_detail");
@@ -218,6 +224,10 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
     return device;
   }
 
+  public Param<String> precision() {
+    return precision;
+  }
+
   public IntParam topK() {
     return topK;
   }
@@ -272,6 +282,15 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
 
   public String getDevice() {
     return $(device);
+  }
+
+  public String getPrecision() {
+    return $(precision);
+  }
+
+  public GeoLocatorModel setPrecision(String value) {
+    set(precision, value);
+    return this;
   }
 
   public GeoLocatorModel setDevice(String value) {
@@ -384,7 +403,8 @@ public final class GeoLocatorModel extends Model<GeoLocatorModel> implements MLW
     StageRows layout = new StageRows(schema.fieldIndex(getInputCol()), StageRows.inputKind(schema, getInputCol()),
         c.hierarchies(), getTopK());
     PartitionScorer.Settings settings = new PartitionScorer.Settings(modelUri, getDevice(), c.imageSize(), getBatchSize(),
-        getTopK(), getTenCrop(), getMaxImageBytes(), new HadoopConf(spark.sparkContext().hadoopConfiguration()));
+        getTopK(), getTenCrop(), getMaxImageBytes(), new HadoopConf(spark.sparkContext().hadoopConfiguration()),
+        Precision.parse(getPrecision()));
     return rows.mapPartitions(new PartitionScorer(settings, layout, tokens(spark), times));
   }
 

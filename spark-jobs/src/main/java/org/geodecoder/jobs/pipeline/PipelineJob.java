@@ -184,14 +184,16 @@ public final class PipelineJob extends AbstractJob {
       t.put("replicas", o.replicas());
       t.put("seed", Long.toString(o.seed()));
       t.put("val-samples", Long.toString(Math.max(1, o.count())));
+      t.put("precision", o.precision());
       runJob("train", "train", t);
     }
 
     private void score() {
       runJob("score", "score the held-out split", Map.of("model", dir("train/model"), "input", dir("ingest/shards"),
-          "split", "val", "cells", dir("partition/cells.parquet"), "output", dir("score/" + HELDOUT)));
+          "split", "val", "cells", dir("partition/cells.parquet"), "output", dir("score/" + HELDOUT), "precision",
+          o.precision()));
       runJob("score", "score the uniform set", Map.of("model", dir("train/model"), "input", dir("ingest-uniform/shards"),
-          "cells", dir("partition/cells.parquet"), "output", dir("score/" + UNIFORM)));
+          "cells", dir("partition/cells.parquet"), "output", dir("score/" + UNIFORM), "precision", o.precision()));
     }
 
     private List<AccuracyTable.Entry> entries() {

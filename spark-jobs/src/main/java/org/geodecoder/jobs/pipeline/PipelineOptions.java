@@ -34,7 +34,8 @@ public record PipelineOptions(String output, String from, long count, long unifo
       OptionSpec.withDefault("lr", 0.02, "SGD learning rate"),
       OptionSpec.withDefault("milestones", "6,7", "epochs at which the learning rate halves"),
       OptionSpec.withDefault("replicas", "auto", "training replicas (auto: the cluster's task slots, 1 in local mode)"),
-      OptionSpec.withDefault("overwrite", true, "replace the outputs of the stages that run (only their own directories under --output)"));
+      OptionSpec.withDefault("overwrite", true, "replace the outputs of the stages that run (only their own directories under --output)"),
+      OptionSpec.withDefault("precision", "fp32", "number format of training and scoring: fp32 or bf16 (mixed precision, see the train job)"));
 
   public static PipelineOptions parse(Map<String, String> values) {
     JobOptionsReader r = new JobOptionsReader(NAME, SPECS, values);
@@ -44,11 +45,17 @@ public record PipelineOptions(String output, String from, long count, long unifo
     r.integer("epochs", 1, 10_000);
     r.integer("batch-size", 1, 1 << 20);
     r.doubleValue("lr", 0, 100);
+    r.choice("precision", "fp32", "bf16");
     return new PipelineOptions(r.requiredString("output"), from, r.longValue("count", 10), r.longValue("uniform-count", 1),
         r.integer("image-size", 16, 4096), r.longValue("seed", Long.MIN_VALUE), Double.toString(val),
         r.requiredString("tmin"), r.requiredString("tmax"), r.requiredString("preset"), r.requiredString("epochs"),
         r.requiredString("batch-size"), r.requiredString("lr"), r.string("milestones"), r.requiredString("replicas"),
         r.bool("overwrite"), r.resolved());
+  }
+
+  /** Number format of the train and score stages (--precision). */
+  String precision() {
+    return resolved.getOrDefault("precision", "fp32");
   }
 
   /** The stages in order; each writes the directory of its id under --output (score: two). */

@@ -21,6 +21,7 @@ import org.geodecoder.jobs.images.ImageProbe;
 import org.geodecoder.jobs.io.HadoopConf;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.DeviceSpec;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.inference.GeoPredictor;
 import org.geodecoder.model.inference.Prediction;
 import org.geodecoder.model.transform.ImageDecodeException;
@@ -54,7 +55,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row
 
   /** What every task needs; small and serialisable. */
   public record Settings(String modelUri, String device, int imageSize, int batchSize, int topK, boolean tenCrop,
-      long maxImageBytes, HadoopConf conf) implements Serializable {}
+      long maxImageBytes, HadoopConf conf, Precision precision) implements Serializable {}
 
   /**
    * An image as a row holds it: encoded bytes (JPEG/PNG), or decoded pixels, or neither and the
@@ -284,7 +285,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<Row>, Row
         List<Prediction> predictions;
         try {
           NDArray x = device.isGpu() ? stacked.toDevice(device, false) : stacked;
-          GeoPredictor predictor = new GeoPredictor(model.model(), settings.topK());
+          GeoPredictor predictor = new GeoPredictor(model.model(), settings.topK(), settings.precision());
           predictions = settings.tenCrop() ? predictor.predictCrops(x) : predictor.predict(x);
         } finally {
           forwardNanos += System.nanoTime() - t2;

@@ -9,6 +9,7 @@ import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.ModelConfig;
+import org.geodecoder.model.Precision;
 import org.geodecoder.model.decoder.DecoderConfig;
 import org.geodecoder.model.loss.GeoLossQueries;
 
@@ -23,7 +24,8 @@ import org.geodecoder.model.loss.GeoLossQueries;
  * @param dropPath NaN = the preset's
  */
 record ModelOptions(String encoderWeights, GeoLossQueries geoLossQueries, int scenes, int dependentLayers,
-    int decoderLayers, int decoderDim, int heads, float dropPath, int hierarchies) implements Serializable {
+    int decoderLayers, int decoderDim, int heads, float dropPath, int hierarchies, Precision precision)
+    implements Serializable {
 
   static final List<OptionSpec> SPECS = List.of(
       OptionSpec.withDefault("encoder-weights", "", "ImageNet-pretrained Swin encoder, a .safetensors file in timm or torchvision names (any Hadoop URI; detected from the names, checked strictly against --preset, classifier ignored; decoder and heads start from --seed). Empty: random encoder"),
@@ -34,7 +36,8 @@ record ModelOptions(String encoderWeights, GeoLossQueries geoLossQueries, int sc
       OptionSpec.withDefault("decoder-dim", "", "GeoDecoder query width (0 = the encoder's token width, paper: 1024). Empty: the preset's"),
       OptionSpec.withDefault("heads", "", "GeoDecoder attention heads (paper does not say; preset: 8). Empty: the preset's"),
       OptionSpec.withDefault("drop-path", "", "encoder stochastic-depth rate of the last block, in [0, 1) (timm's Swin-B: 0.5). Empty: the preset's"),
-      OptionSpec.withDefault("hierarchies", "", "train on the first k hierarchies of --cells (coarsest first; paper: 7). Empty: all"));
+      OptionSpec.withDefault("hierarchies", "", "train on the first k hierarchies of --cells (coarsest first; paper: 7). Empty: all"),
+      OptionSpec.withDefault("precision", "fp32", "number format of forward and backward: fp32, or bf16 (mixed precision: bfloat16 matrix products, fp32 LayerNorm/softmax/loss, fp32 weights, gradients and optimizer state; recorded in model.json, a resumed run must keep it)"));
 
   /** The option names, in {@link #SPECS} order. */
   static final List<String> NAMES = SPECS.stream().map(OptionSpec::name).toList();
@@ -60,7 +63,7 @@ record ModelOptions(String encoderWeights, GeoLossQueries geoLossQueries, int sc
     ModelOptions o = new ModelOptions(weights, queries, scenes, number(r, "dependent-layers", 0, 64),
         number(r, "decoder-layers", 1, 64), number(r, "decoder-dim", 0, 65536), number(r, "heads", 1, 1024),
         r.string("drop-path").isEmpty() ? Float.NaN : (float) r.doubleValue("drop-path", 0, 0.999999),
-        number(r, "hierarchies", 1, 64));
+        number(r, "hierarchies", 1, 64), Precision.parse(r.choice("precision", "fp32", "bf16")));
     // validates the combination with the preset now, before Spark starts
     ClassHierarchy one = ClassHierarchy.fromArrays(new int[] {1}, new int[][] {null}, new double[][] {{0}},
         new double[][] {{0}});
@@ -108,7 +111,7 @@ record ModelOptions(String encoderWeights, GeoLossQueries geoLossQueries, int sc
       d.optHeads(heads);
     }
     try {
-      ModelConfig.Builder b = base.toBuilder().setDecoder(d.build());
+      ModelConfig.Builder b = base.toBuilder().setDecoder(d.build()).optPrecision(precision);
       if (!Float.isNaN(dropPath)) {
         b.setEncoder(base.encoder().toBuilder().optDropPathRate(dropPath).build());
       }

@@ -21,6 +21,8 @@ import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.cli.OptionSpec;
 import org.geodecoder.model.ModelConfig;
 import org.geodecoder.model.ClassHierarchy;
+import org.geodecoder.model.Precision;
+import org.geodecoder.model.io.ModelConfigJson;
 import org.geodecoder.model.loss.GeoLossQueries;
 import org.junit.jupiter.api.Test;
 
@@ -101,6 +103,28 @@ class ModelOptionsTest {
     TrainOptions three = TrainOptions.parse(options("hierarchies", "3"));
     OptionException e = assertThrows(OptionException.class, () -> three.model().hierarchy(two(), "c"));
     assertEquals("Cannot set --hierarchies (spark.geodecoder.train.hierarchies) to '3': --cells c has only 2 hierarchies",
+        e.getMessage());
+  }
+
+  /** --precision: fp32 by default, bf16 reaches the config (so model.json and the tasks), and it is a trajectory option. */
+  @Test
+  void precisionIsRecordedInTheConfigAndTheTrajectory() {
+    TrainOptions plain = TrainOptions.parse(options());
+    assertEquals(Precision.FP32, plain.model().apply(ModelConfig.preset("micro", two()), "test").precision());
+    assertEquals("fp32", plain.trajectory().get("precision"));
+    TrainOptions o = TrainOptions.parse(options("precision", "bf16"));
+    ModelConfig c = o.model().apply(ModelConfig.preset("micro", two()), "test");
+    assertEquals(Precision.BF16, c.precision());
+    assertEquals(c, ModelConfigJson.fromJson(ModelConfigJson.toJson(c)));
+    assertTrue(ModelConfigJson.toJson(c).contains("\"precision\": \"bf16\""), ModelConfigJson.toJson(c));
+    // a resumed run must repeat it (RunDirectory compares the recorded trajectory)
+    assertEquals("bf16", o.trajectory().get("precision"));
+    // fine-tuning may change it: the weights are fp32 either way
+    ModelConfig init = ModelConfig.preset("micro", two());
+    assertEquals(Precision.BF16, TrainOptions.parse(options("init", "m", "precision", "bf16")).model()
+        .checkInit(init, "m").precision());
+    OptionException e = assertThrows(OptionException.class, () -> TrainOptions.parse(options("precision", "fp16")));
+    assertEquals("Cannot set --precision (spark.geodecoder.train.precision) to 'fp16': must be one of [fp32, bf16]",
         e.getMessage());
   }
 
