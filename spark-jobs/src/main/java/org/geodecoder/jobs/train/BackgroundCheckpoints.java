@@ -57,21 +57,34 @@ final class BackgroundCheckpoints implements AutoCloseable {
     });
   }
 
-  /** Waits until every submitted checkpoint is committed; rethrows a write's failure. */
+  /**
+   * Waits until every submitted checkpoint is committed; rethrows a write's failure. Not
+   * interruptible (a killed task keeps its interrupt flag): no write may outlive its task, where it
+   * could race the retried stage's writer of the same step.
+   */
   void awaitAll() {
     Future<CheckpointStore.Ref> f = pending;
     if (f == null) {
       return;
     }
     pending = null;
+    boolean interrupted = false;
     try {
-      f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while a checkpoint was being written", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+      while (true) {
+        try {
+          f.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
