@@ -36,25 +36,65 @@ public final class ModelCheckpoint {
   private ModelCheckpoint() {}
 
   public static void save(GeoModel model, Path directory) {
+    try (Snapshot snapshot = snapshot(model)) {
+      snapshot.save(directory);
+    }
+  }
+
+  /**
+   * A host copy of the model's parameters and its config, to be written later, e.g. on another
+   * thread while training goes on; writes exactly what {@link #save(GeoModel, Path)} would have
+   * written at the moment of the snapshot. The caller serialises this call with the model's use.
+   */
+  public static Snapshot snapshot(GeoModel model) {
+    NDManager host = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     try {
-      Files.createDirectories(directory);
-      writeAtomically(
-          directory.resolve(CONFIG_FILE),
-          os -> os.write(ModelConfigJson.toJson(model.config()).getBytes(StandardCharsets.UTF_8)));
-      try (NDManager m = model.manager().newSubManager()) {
-        NDList list = new NDList();
-        List<String> names = model.parameterNames();
-        for (int i = 0; i < names.size(); i++) {
-          NDArray copy = model.parameters().get(i).getArray().duplicate();
-          copy.attach(m);
-          copy.setName(names.get(i));
-          list.add(copy.toDevice(Device.cpu(), false));
-        }
-        writeAtomically(
-            directory.resolve(PARAMETERS_FILE), os -> list.encode(os, NDList.Encoding.SAFETENSORS));
+      NDList list = new NDList();
+      List<String> names = model.parameterNames();
+      for (int i = 0; i < names.size(); i++) {
+        NDArray array = model.parameters().get(i).getArray();
+        // a copy even on the CPU (toDevice would return the array itself): training goes on in place
+        NDArray copy = array.getDevice().equals(Device.cpu()) ? array.duplicate() : array.toDevice(Device.cpu(), true);
+        copy.attach(host);
+        copy.setName(names.get(i));
+        list.add(copy);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write checkpoint to " + directory, e);
+      return new Snapshot(model.config(), list, host);
+    } catch (RuntimeException e) {
+      host.close();
+      throw e;
+    }
+  }
+
+  /** See {@link #snapshot(GeoModel)}; close it to free the copy. */
+  public static final class Snapshot implements AutoCloseable {
+    private final ModelConfig config;
+    private final NDList parameters;
+    private final NDManager manager;
+
+    private Snapshot(ModelConfig config, NDList parameters, NDManager manager) {
+      this.config = config;
+      this.parameters = parameters;
+      this.manager = manager;
+    }
+
+    /** Writes {@code model.json} and {@code parameters.safetensors} into {@code directory}. */
+    public void save(Path directory) {
+      try {
+        Files.createDirectories(directory);
+        writeAtomically(
+            directory.resolve(CONFIG_FILE),
+            os -> os.write(ModelConfigJson.toJson(config).getBytes(StandardCharsets.UTF_8)));
+        writeAtomically(
+            directory.resolve(PARAMETERS_FILE), os -> parameters.encode(os, NDList.Encoding.SAFETENSORS));
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write checkpoint to " + directory, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      manager.close();
     }
   }
 

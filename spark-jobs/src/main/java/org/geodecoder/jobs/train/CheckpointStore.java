@@ -85,10 +85,21 @@ public final class CheckpointStore {
 
   /** Writes a checkpoint after {@code state.step()} updates, then prunes to the newest {@code keep}. */
   public Ref write(TrainState state, GeoModel model, OptimizerState optimizer, List<String> stepLines, int keep) {
+    try (ModelCheckpoint.Snapshot snapshot = ModelCheckpoint.snapshot(model)) {
+      return write(state, snapshot, optimizer, stepLines, keep);
+    }
+  }
+
+  /**
+   * Writes a checkpoint from a snapshot of the model (any thread: nothing here touches the live
+   * model), then prunes to the newest {@code keep}.
+   */
+  public Ref write(TrainState state, ModelCheckpoint.Snapshot model, OptimizerState optimizer, List<String> stepLines,
+      int keep) {
     java.nio.file.Path local = null;
     try {
       local = Files.createTempDirectory("geodecoder-ckpt");
-      ModelCheckpoint.save(model, local.resolve("model"));
+      model.save(local.resolve("model"));
       try (DataOutputStream out = new DataOutputStream(
           new java.io.BufferedOutputStream(Files.newOutputStream(local.resolve("optimizer.bin"))))) {
         optimizer.writeTo(out);

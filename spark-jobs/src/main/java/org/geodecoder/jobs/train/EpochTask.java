@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * stage (from the latest checkpoint, the {@code --init} model or the seed), then for every step:
  * forward + backward on its slice, all-reduce of the gradient (plus the loss sums, appended), the
  * identical SGD update on every replica. Rank 0 logs progress, writes {@code progress.json} and the
- * checkpoints. After the last step each replica scores its share of the validation samples.
+ * checkpoints (from a snapshot, written in the background: see {@link BackgroundCheckpoints}; the
+ * stage ends only when they are committed). After the last step each replica scores its share of the validation samples.
  *
  * <p>A retried stage (a lost executor fails every task of a barrier stage) starts from the latest
  * committed checkpoint: the steps before it are skipped without decoding, and because the data
@@ -189,7 +190,7 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
     private final int rank;
     private final Replica replica;
     private final BatchAssembler assembler;
-    private final CheckpointStore store;
+    private final BackgroundCheckpoints checkpoints;
     private final List<String> stepLines;
     private final int slice;
     private final int lossValues;
@@ -215,7 +216,7 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
       this.rank = rank;
       this.replica = replica;
       this.assembler = assembler;
-      this.store = store;
+      this.checkpoints = new BackgroundCheckpoints(store);
       this.stepLines = stepLines;
       this.slice = spec.batchSize() / spec.replicas();
       this.lossValues = 2 * (replica.model.config().hierarchies() + 1) + 1;
@@ -232,6 +233,22 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
      * @return the first validation row, if the stream reached one
      */
     TrainingSample train(Iterator<TrainingSample> rows, GradientSync sync) {
+      TrainingSample first;
+      try {
+        first = trainSteps(rows, sync);
+      } catch (Throwable e) {
+        try {
+          checkpoints.close();
+        } catch (RuntimeException c) {
+          e.addSuppressed(c);
+        }
+        throw e;
+      }
+      checkpoints.close(); // the stage ends with its checkpoints committed
+      return first;
+    }
+
+    private TrainingSample trainSteps(Iterator<TrainingSample> rows, GradientSync sync) {
       ReplicaTrainer trainer = replica.trainer;
       List<TrainingSample> batch = new ArrayList<>(slice);
       long epochStart = spec.epochStart();
@@ -418,12 +435,15 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
         TrainState state = new TrainState(step, spec.epoch(), step - spec.epochStart(), spec.stepsPerEpoch(),
             spec.batchSize(), spec.replicas(), spec.seed(), replica.trainer.learningRate());
         long t0 = System.nanoTime();
-        CheckpointStore.Ref ref;
+        ModelCheckpoint.Snapshot snapshot;
+        org.geodecoder.model.train.OptimizerState optimizer;
         synchronized (lock) {
-          ref = store.write(state, replica.model, replica.trainer.optimizerState(), stepLines, spec.keepCheckpoints());
+          snapshot = ModelCheckpoint.snapshot(replica.model);
+          optimizer = replica.trainer.optimizerState();
         }
-        LOG.info("train: checkpoint of step {} written to {} in {} s", step, ref.path(),
+        LOG.info("train: snapshot of step {} for its checkpoint taken in {} s", step,
             String.format(Locale.ROOT, "%.2f", (System.nanoTime() - t0) / 1e9));
+        checkpoints.submit(state, snapshot, optimizer, stepLines, spec.keepCheckpoints());
       }
     }
 

@@ -1,12 +1,15 @@
 package org.geodecoder.jobs.train;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -16,6 +19,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.io.InputTables;
 import scala.Tuple2;
@@ -27,16 +31,21 @@ import scala.Tuple2;
  *
  * <p>Samples are the ingest shards joined with the partition labels on id (a left join: a shard
  * row without labels is counted as unusable by the replica, never dropped silently). Shards
- * without a {@code split} column are all training data.
+ * without a {@code split} column are all training data. The joined table is prepared once per run
+ * (persisted, memory then local disk, serialized) and each epoch shuffles the image bytes once: the
+ * epoch's positions, computed from the ids alone, are broadcast to the rows.
  */
-final class TrainInputs {
+final class TrainInputs implements AutoCloseable {
+  private final Dataset<Row> prepared;
   private final Dataset<Row> train;
   private final Dataset<Row> validation;
   private final long trainCount;
   private final long validationCount;
   private final int hierarchies;
 
-  private TrainInputs(Dataset<Row> train, Dataset<Row> validation, long trainCount, long validationCount, int hierarchies) {
+  private TrainInputs(Dataset<Row> prepared, Dataset<Row> train, Dataset<Row> validation, long trainCount,
+      long validationCount, int hierarchies) {
+    this.prepared = prepared;
     this.train = train;
     this.validation = validation;
     this.trainCount = trainCount;
@@ -80,16 +89,27 @@ final class TrainInputs {
             org.apache.spark.sql.functions.coalesce(s3, lit(-1)).as("scene3"),
             org.apache.spark.sql.functions.coalesce(s16, lit(-1)).as("scene16"),
             col("s.lat").cast("double").as("lat"), col("s.lon").cast("double").as("lon"), split.as("split"));
-    Dataset<Row> train = joined.filter(col("split").equalTo("train")).drop("split");
-    Dataset<Row> val = joined.filter(col("split").equalTo("val")).drop("split");
-    Dataset<Row> keys = joined.select(col("id"), col("split")).cache();
+    // Prepared once per run: the join (a shuffle of the image bytes) is not repeated every epoch.
+    Dataset<Row> prepared = joined.persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
-      long trainCount = keys.filter(col("split").equalTo("train")).count();
-      long valAvailable = keys.filter(col("split").equalTo("val")).count();
-      return new TrainInputs(train, val, trainCount, Math.min(valAvailable, o.valSamples()), hierarchies);
-    } finally {
-      keys.unpersist();
+      Map<String, Long> counts = new HashMap<>();
+      for (Row r : prepared.groupBy(col("split")).count().collectAsList()) { // materialises the table
+        counts.put(r.isNullAt(0) ? "" : r.getString(0), r.getLong(1));
+      }
+      Dataset<Row> train = prepared.filter(col("split").equalTo("train")).drop("split");
+      Dataset<Row> val = prepared.filter(col("split").equalTo("val")).drop("split");
+      return new TrainInputs(prepared, train, val, counts.getOrDefault("train", 0L),
+          Math.min(counts.getOrDefault("val", 0L), o.valSamples()), hierarchies);
+    } catch (RuntimeException e) {
+      prepared.unpersist();
+      throw e;
     }
+  }
+
+  /** Frees the prepared table. */
+  @Override
+  public void close() {
+    prepared.unpersist();
   }
 
   long trainCount() {
@@ -129,7 +149,8 @@ final class TrainInputs {
     StructType schema = new StructType().add("pid", DataTypes.StringType).add("position", DataTypes.LongType);
     Dataset<Row> positions = spark.createDataFrame(ordered.filter(t -> t._2() < used)
         .map(t -> RowFactory.create(t._1().getString(0), t._2())), schema);
-    JavaRDD<TrainingSample> trainRows = train.join(positions, col("id").equalTo(col("pid"))).drop("pid")
+    // The positions (id, long) are broadcast: the images are shuffled only once, to their replicas.
+    JavaRDD<TrainingSample> trainRows = train.join(broadcast(positions), col("id").equalTo(col("pid"))).drop("pid")
         .javaRDD().map(r -> sample(r, r.getLong(r.fieldIndex("position"))));
     JavaRDD<TrainingSample> all = validationCount == 0 ? trainRows : trainRows.union(
         validationRows(seed).javaRDD().zipWithIndex().map(t -> sample(t._1(), EpochOrder.VALIDATION_BASE + t._2())));

@@ -87,6 +87,7 @@ public final class TrainJob extends AbstractJob {
     TrainInputs inputs = TrainInputs.read(spark, o, config.hierarchies(), sceneColumn);
     long stepsPerEpoch = inputs.trainCount() / o.batchSize();
     if (stepsPerEpoch == 0) {
+      inputs.close();
       throw new JobFailedException("The training split of --shards " + o.shards() + " has " + inputs.trainCount()
           + " samples, fewer than one global batch (--batch-size " + o.batchSize() + ")");
     }
@@ -179,6 +180,7 @@ public final class TrainJob extends AbstractJob {
       }
     } finally {
       jsc.clearJobGroup();
+      inputs.close(); // the prepared table, kept for the epochs
     }
     phases.end("train");
     var last = store.latest().orElseThrow(() -> new JobFailedException("No checkpoint in " + run.uri() + " after training"));

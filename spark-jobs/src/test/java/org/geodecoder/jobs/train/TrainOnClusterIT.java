@@ -2,11 +2,13 @@ package org.geodecoder.jobs.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,7 @@ class TrainOnClusterIT {
   @TempDir static Path dir;
   private static TrainFixture data;
   private static float[] oneReplica;
+  private static float[] oneReplicaDropPath;
 
   /** Data and the 1-replica reference run, in local mode before the cluster session exists. */
   @BeforeAll
@@ -40,6 +43,9 @@ class TrainOnClusterIT {
       data = TrainFixture.build(local, dir.resolve("data"), 600, 3);
       TrainJob.run(local, TrainOptions.parse(data.options(dir.resolve("one"), "replicas", "1", "max-steps", "5")));
       oneReplica = TrainFixture.finalWeights(dir.resolve("one"));
+      TrainJob.run(local, TrainOptions.parse(data.options(dir.resolve("one-drop"), "replicas", "1", "max-steps", "5",
+          "drop-path", "0.3")));
+      oneReplicaDropPath = TrainFixture.finalWeights(dir.resolve("one-drop"));
     } finally {
       local.stop();
     }
@@ -69,6 +75,26 @@ class TrainOnClusterIT {
       float[] bm = TrainFixture.finalWeights(blockManager);
       TrainJobTest.assertWithinRelative(oneReplica, bm, 1e-5);
       assertArrayEquals(TrainFixture.finalWeights(reference), bm, "same rank-order sums → identical weights");
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /**
+   * A swin-style config with stochastic depth (the micro Swin with drop path 0.3; the swin_*
+   * presets use 0.2–0.5): 2 replicas in 2 executor JVMs end within 1e-5 of 1 replica, because
+   * every mask is keyed by the sample's (seed, epoch, global position), not by replica or slot.
+   */
+  @Test
+  void withDropPathTwoExecutorsMatchOneReplica() throws Exception {
+    SparkSession spark = cluster("TrainOnClusterIT-drop-path");
+    try {
+      Path two = dir.resolve("two-drop");
+      TrainJob.run(spark, TrainOptions.parse(data.options(two, "replicas", "2", "max-steps", "5", "drop-path", "0.3")));
+      assertEquals(2, spark.sparkContext().getExecutorIds().size(), "one replica per executor");
+      float[] weights = TrainFixture.finalWeights(two);
+      TrainJobTest.assertWithinRelative(oneReplicaDropPath, weights, 1e-5);
+      assertFalse(Arrays.equals(oneReplica, oneReplicaDropPath), "drop path changed the training");
     } finally {
       spark.stop();
     }
