@@ -66,7 +66,7 @@ final class RunDirectory {
             + "continue it from its latest checkpoint, --overwrite true to start afresh, or choose another --output");
       } else if (fs.exists(cfg)) {
         Map<?, ?> recorded = JSON.readValue(dir.read(CONFIG), Map.class);
-        Object before = recorded.get("trajectory");
+        Object before = withLaterDefaults(recorded.get("trajectory"), trajectory);
         if (!trajectory.equals(before)) {
           throw new JobFailedException("Cannot resume " + dir.root + ": it was started with " + before + " but this run has "
               + trajectory + "; resume with the same values or use another --output");
@@ -76,6 +76,25 @@ final class RunDirectory {
     } catch (IOException e) {
       throw new JobFailedException("Cannot prepare run directory " + uri + " (--output): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Trajectory options added after runs were already recorded, with the value those runs used
+   * implicitly: a run recorded without the key resumes when this run asks for that value.
+   */
+  static final Map<String, String> ADDED_LATER = Map.of("precision", "fp32", "sync-precision", "fp32");
+
+  private static Object withLaterDefaults(Object recorded, Map<String, String> trajectory) {
+    if (!(recorded instanceof Map<?, ?> before)) {
+      return recorded;
+    }
+    Map<Object, Object> filled = new java.util.LinkedHashMap<>(before);
+    ADDED_LATER.forEach((k, v) -> {
+      if (!filled.containsKey(k) && v.equals(trajectory.get(k))) {
+        filled.put(k, v);
+      }
+    });
+    return filled;
   }
 
   static RunDirectory open(String uri, Configuration conf, boolean overwrite, boolean resume, Map<String, String> trajectory) {
