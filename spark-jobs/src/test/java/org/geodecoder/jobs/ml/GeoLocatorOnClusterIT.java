@@ -29,7 +29,6 @@ import org.geodecoder.model.GeoModel;
 import org.geodecoder.model.ModelConfig;
 import org.geodecoder.s2.PartitionParams;
 import org.geodecoder.s2.Partitioners;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * jar): its predictions equal the score job's on the same images and model, exactly; a
  * corrupt image is a reject row; a saved PipelineModel loads and gives the same rows.
  */
-@Disabled("written in the issue-17 session but not run yet (the machine's heavy-run queue did not reach it): run it with"
-    + " -Dit.test=GeoLocatorOnClusterIT once, then remove this line")
 class GeoLocatorOnClusterIT {
   private static final int N = 16;
   @RegisterExtension static final LocalSparkCluster CLUSTER = new LocalSparkCluster();
