@@ -18,11 +18,17 @@ import org.apache.spark.api.java.JavaSparkContext;
 final class AllReduceCheck {
   /**
    * A case: replicas, floats, chunk size, precision, hierarchical, the step at which rank 1 throws
-   * (-1: never) and whether that failure reaches Spark (every replica rethrows; rank 1 throws in
-   * the first stage attempt only, so Spark's stage retry then succeeds) or is only reported.
+   * (-1: never), whether that failure reaches Spark (every replica rethrows; rank 1 throws in
+   * the first stage attempt only, so Spark's stage retry then succeeds) or is only reported, and
+   * whether two runs may use the halves exchange (false: always the chain).
    */
   record Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
-      int failAtStep, boolean failTheStage) implements java.io.Serializable {
+      int failAtStep, boolean failTheStage, boolean halves) implements java.io.Serializable {
+    Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
+        int failAtStep, boolean failTheStage) {
+      this(replicas, length, steps, chunkFloats, precision, hierarchical, failAtStep, failTheStage, true);
+    }
+
     Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
         int failAtStep) {
       this(replicas, length, steps, chunkFloats, precision, hierarchical, failAtStep, false);
@@ -81,7 +87,8 @@ final class AllReduceCheck {
       long sent = 0;
       long received = 0;
       ByteBuffer buffer = ByteBuffer.allocateDirect(c.length() * Float.BYTES + 64).order(ByteOrder.nativeOrder());
-      PeerAllReduce sync = new PeerAllReduce(ctx, runName, c.precision(), c.chunkFloats(), c.hierarchical(), timeoutMillis);
+      PeerAllReduce sync = new PeerAllReduce(ctx, runName, c.precision(),
+          new PeerAllReduce.Tuning(c.chunkFloats(), PeerAllReduce.DEFAULT_WINDOW, c.halves()), c.hierarchical(), timeoutMillis);
       try {
         for (int s = 0; s < c.steps(); s++) {
           if (s == c.failAtStep()) {
