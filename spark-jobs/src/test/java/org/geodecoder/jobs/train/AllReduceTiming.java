@@ -21,12 +21,16 @@ final class AllReduceTiming {
    * of its preallocated direct buffer; the slowest replica counts; the first step warms up.
    */
   static double peerSeconds(JavaSparkContext jsc, int floats, PeerAllReduce.Precision precision) {
+    return peerSeconds(jsc, floats, precision, PeerAllReduce.Tuning.DEFAULT);
+  }
+
+  static double peerSeconds(JavaSparkContext jsc, int floats, PeerAllReduce.Precision precision, PeerAllReduce.Tuning tuning) {
+    String name = "bench" + floats + precision + tuning.chunkFloats() + "-" + tuning.window() + "-" + tuning.split();
     List<double[]> times = BarrierStage.mapPartitions(jsc.parallelize(List.of(0, 1), 2), it -> {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       ByteBuffer v = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
       double[] t = new double[STEPS];
-      try (PeerAllReduce sync = new PeerAllReduce(ctx, "bench" + floats + precision, precision,
-          PeerAllReduce.DEFAULT_CHUNK_FLOATS, true, 600_000)) {
+      try (PeerAllReduce sync = new PeerAllReduce(ctx, name, precision, tuning, true, 600_000)) {
         ByteBuffer tiny = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
         for (int s = 0; s < STEPS; s++) {
           fill(v, floats, ctx.partitionId() + 1f);

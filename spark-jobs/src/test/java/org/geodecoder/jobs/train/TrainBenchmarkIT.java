@@ -51,7 +51,8 @@ class TrainBenchmarkIT {
         .config("spark.jars", LocalSparkCluster.assemblyJar() + "," + LocalSparkCluster.testClassesJar())
         .config("spark.driver.host", "127.0.0.1").config("spark.executor.memory", "3g")
         .config("spark.driver.maxResultSize", "2g").config("spark.ui.enabled", "false")
-        .config("spark.executor.extraJavaOptions", "-Dio.netty.tryReflectionSetAccessible=true -Dai.djl.offline=true")
+        .config("spark.executor.extraJavaOptions", "-Dio.netty.tryReflectionSetAccessible=true -Dai.djl.offline=true "
+            + System.getProperty("geodecoder.bench.executorOptions", ""))
         .getOrCreate();
     StringBuilder report = new StringBuilder("\n=== TrainBenchmark (2 replicas, loopback standalone cluster) ===\n");
     try {
@@ -76,11 +77,32 @@ class TrainBenchmarkIT {
             g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", bf16 / g),
             (events.blockUpdates.get() - blocks0) / steps, (events.other.get() - other0) / steps));
       }
+      // Optional sweep of chunk sizes, windows and the chain topology side by side
+      // (-Dgeodecoder.bench.variants=CHUNKxWINDOW[xchain],...).
+      for (String variant : System.getProperty("geodecoder.bench.variants", "").split(",")) {
+        if (variant.isBlank()) {
+          continue;
+        }
+        String[] cw = variant.trim().split("x");
+        int chunk = Integer.parseInt(cw[0]);
+        int window = Integer.parseInt(cw[1]);
+        PeerAllReduce.Tuning tuning = new PeerAllReduce.Tuning(chunk, window, !(cw.length > 2 && cw[2].equals("chain")));
+        for (int floats : sizes) {
+          double fp32 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.FP32, tuning);
+          double bf16 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.BF16, tuning);
+          Double g = gloo.get(floats);
+          report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s chunk %d floats, window %d, %s%n", floats,
+              fp32, bf16, g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
+              g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", fp32 / g),
+              g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", bf16 / g), chunk, window, tuning.split() ? "halves" : "chain"));
+        }
+      }
       report.append("(driver events: block updates and every other listener event except executor heartbeats, per step of the\n"
           + " timing stages; 'other' is the stage/task start and end of the timing job itself, spread over its steps. The\n"
           + " all-reduce itself calls the driver only in allGather, once per stage.)\n");
-      TrainFixture data = TrainFixture.build(spark, dir.resolve("data"), 600, 3);
-      for (int replicas : new int[] {1, 2}) {
+      boolean micro = Boolean.parseBoolean(System.getProperty("geodecoder.bench.micro", "true"));
+      TrainFixture data = micro ? TrainFixture.build(spark, dir.resolve("data"), 600, 3) : null;
+      for (int replicas : micro ? new int[] {1, 2} : new int[0]) {
         Path run = dir.resolve("run" + replicas);
         long t0 = System.nanoTime();
         TrainJob.run(spark, TrainOptions.parse(data.options(run, "replicas", Integer.toString(replicas),
