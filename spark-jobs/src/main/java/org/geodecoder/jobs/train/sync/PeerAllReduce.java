@@ -25,8 +25,8 @@ import org.apache.spark.BarrierTaskContext;
 public final class PeerAllReduce implements GradientSync {
   /** 512K floats = 2 MB (fp32) per pushed chunk. */
   public static final int DEFAULT_CHUNK_FLOATS = 1 << 19;
-  /** Chunks the first run keeps in flight. */
-  public static final int DEFAULT_WINDOW = 8;
+  /** Chunks a sender keeps in flight (32 MB of fp32 with the default chunk: both halves' chunks of a 10M vector). */
+  public static final int DEFAULT_WINDOW = 16;
 
   /**
    * How the exchange moves a vector: floats per pushed chunk, chunks each sender keeps in flight,

@@ -432,22 +432,16 @@ final class PeerExchange {
           if (kind == LAST_RANK) {
             t.foldAfter(v, r.size, i, block); // ((0 + x0) + …) + x(N−1): this run's fold first, the received value last
           } else {
-            for (int k = 0; k < block; k++) {
-              acc[k] = acc[k] + 0f;
-            }
-            for (int m = 0; m < r.size; m++) {
-              t.addFrom(v[m], i, block);
-            }
+            t.foldOnto(v, r.size, i, block); // ((partial + 0) + x_first) + …: this run's replicas after the received sums
           }
           if (bf16) {
-            t.roundToBf16(block);
-            r.wireShorts.put(i, t.bits, 0, block);
             if (last) { // every replica ends with the values on the wire
-              for (int k = 0; k < block; k++) {
-                acc[k] = Float.intBitsToFloat(t.bits[k] << 16);
-              }
+              t.roundToBf16AndBack(block);
               leader.put(i, acc, 0, block);
+            } else {
+              t.roundToBf16(block);
             }
+            r.wireShorts.put(i, t.bits, 0, block);
           } else {
             leader.put(i, acc, 0, block);
           }
@@ -774,8 +768,26 @@ final class PeerExchange {
       }
     }
 
+    /** acc[k] = ((acc[k] + 0) + x0[k]) + x1[k] + …: a received partial sum, then this run's replicas (one pass for the first). */
+    void foldOnto(FloatBuffer[] x, int size, int at, int n) {
+      x[0].get(at, in, 0, n);
+      for (int k = 0; k < n; k++) {
+        acc[k] = (acc[k] + 0f) + in[k];
+      }
+      for (int m = 1; m < size; m++) {
+        addFrom(x[m], at, n);
+      }
+    }
+
     /** acc[k] = (((0 + x0[k]) + x1[k]) + …) + received[k], the received wire values being in acc. */
     void foldAfter(FloatBuffer[] x, int size, int at, int n) {
+      if (size == 1) { // one pass; a + b == b + a exactly in IEEE arithmetic
+        x[0].get(at, in, 0, n);
+        for (int k = 0; k < n; k++) {
+          acc[k] = (0f + in[k]) + acc[k];
+        }
+        return;
+      }
       System.arraycopy(acc, 0, received, 0, n);
       x[0].get(at, acc, 0, n);
       for (int k = 0; k < n; k++) {
@@ -786,6 +798,15 @@ final class PeerExchange {
       }
       for (int k = 0; k < n; k++) {
         acc[k] += received[k];
+      }
+    }
+
+    /** {@link #roundToBf16} and acc[k] replaced by the value it rounds to, in one pass. */
+    void roundToBf16AndBack(int n) {
+      for (int k = 0; k < n; k++) {
+        short b = Bf16.round(acc[k]);
+        bits[k] = b;
+        acc[k] = Bf16.toFloat(b);
       }
     }
 
