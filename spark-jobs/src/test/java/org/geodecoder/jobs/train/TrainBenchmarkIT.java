@@ -60,22 +60,19 @@ class TrainBenchmarkIT {
       double bandwidth = loopbackBytesPerSecond(1L << 30);
       report.append(String.format(Locale.ROOT, "loopback TCP bandwidth (one Java socket): %.2f GB/s%n", bandwidth / 1e9));
       int[] sizes = {10_000_000, 100_000_000};
-      Map<Integer, Double> gloo = glooSeconds(sizes, report);
+      // Gloo just before and just after ours, averaged: the machine's load drifts (other builds share its cores).
+      Map<Integer, Double> glooBefore = glooSeconds(sizes, report);
       DriverEvents events = new DriverEvents();
       spark.sparkContext().addSparkListener(events);
-      report.append("floats      ours fp32 s  ours bf16 s  gloo fp32 s  fp32/gloo  bf16/gloo  driver events/step (blocks, other)\n");
+      List<Row> rows = new ArrayList<>();
       for (int floats : sizes) {
         long blocks0 = events.blockUpdates.get();
         long other0 = events.other.get();
         double fp32 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.FP32);
         double bf16 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.BF16);
         double steps = 2.0 * AllReduceTiming.STEPS;
-        Double g = gloo.get(floats);
-        report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s %.1f, %.1f%n", floats, fp32, bf16,
-            g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
-            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", fp32 / g),
-            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", bf16 / g),
-            (events.blockUpdates.get() - blocks0) / steps, (events.other.get() - other0) / steps));
+        rows.add(new Row(floats, fp32, bf16, String.format(Locale.ROOT, "%.1f, %.1f",
+            (events.blockUpdates.get() - blocks0) / steps, (events.other.get() - other0) / steps)));
       }
       // Optional sweep of chunk sizes, windows and the chain topology side by side
       // (-Dgeodecoder.bench.variants=CHUNKxWINDOW[xchain],...).
@@ -84,18 +81,29 @@ class TrainBenchmarkIT {
           continue;
         }
         String[] cw = variant.trim().split("x");
-        int chunk = Integer.parseInt(cw[0]);
-        int window = Integer.parseInt(cw[1]);
-        PeerAllReduce.Tuning tuning = new PeerAllReduce.Tuning(chunk, window, !(cw.length > 2 && cw[2].equals("chain")));
+        PeerAllReduce.Tuning tuning = new PeerAllReduce.Tuning(Integer.parseInt(cw[0]), Integer.parseInt(cw[1]),
+            !(cw.length > 2 && cw[2].equals("chain")));
         for (int floats : sizes) {
           double fp32 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.FP32, tuning);
           double bf16 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.BF16, tuning);
-          Double g = gloo.get(floats);
-          report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s chunk %d floats, window %d, %s%n", floats,
-              fp32, bf16, g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
-              g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", fp32 / g),
-              g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", bf16 / g), chunk, window, tuning.split() ? "halves" : "chain"));
+          rows.add(new Row(floats, fp32, bf16, "chunk " + tuning.chunkFloats() + " floats, window " + tuning.window() + ", "
+              + (tuning.split() ? "halves" : "chain")));
         }
+      }
+      Map<Integer, Double> glooAfter = glooSeconds(sizes, report);
+      PeerAllReduce.Tuning d = PeerAllReduce.Tuning.DEFAULT;
+      report.append(String.format(Locale.ROOT, "gloo before / after ours: %s / %s; the ratios use the mean. Ours by default: "
+          + "chunk %d floats, window %d, halves%n", glooBefore, glooAfter, d.chunkFloats(), d.window()));
+      report.append("floats      ours fp32 s  ours bf16 s  gloo fp32 s  fp32/gloo  bf16/gloo  driver events/step (blocks, other)"
+          + " or variant\n");
+      for (Row row : rows) {
+        Double b = glooBefore.get(row.floats());
+        Double a = glooAfter.get(row.floats());
+        Double g = b == null || a == null ? null : (b + a) / 2;
+        report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s %s%n", row.floats(), row.fp32(),
+            row.bf16(), g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", row.fp32() / g),
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", row.bf16() / g), row.note()));
       }
       report.append("(driver events: block updates and every other listener event except executor heartbeats, per step of the\n"
           + " timing stages; 'other' is the stage/task start and end of the timing job itself, spread over its steps. The\n"
@@ -118,6 +126,9 @@ class TrainBenchmarkIT {
     }
     System.out.println(report);
   }
+
+  /** Our seconds per all-reduce at one size, and what the row adds (driver events or the variant). */
+  record Row(int floats, double fp32, double bf16, String note) {}
 
   /** Counts what reaches the driver's listener bus while the all-reduce runs (heartbeats excluded). */
   static final class DriverEvents extends SparkListener {
