@@ -121,4 +121,38 @@ final class AllReduceCheck {
     }, ReplicaReport.class).repartition(1).collect(); // a shuffle after it: Spark retries barrier shuffle-map stages only
 
   }
+
+  /**
+   * Pushes a chunk for an exchange that does not exist to a gradient endpoint with a client of
+   * Spark's transport that lacks the auth bootstrap, and returns why it failed (null: accepted).
+   * An endpoint without authentication answers "No gradient exchange nobody …" from our handler;
+   * with it, Spark's auth handler refuses the stream before our handler sees it.
+   */
+  static String pushWithoutSecret(String host, int port) throws Exception {
+    org.apache.spark.network.util.TransportConf conf = new org.apache.spark.network.util.TransportConf("shuffle",
+        new org.apache.spark.network.util.MapConfigProvider(java.util.Map.of()));
+    try (org.apache.spark.network.TransportContext context = new org.apache.spark.network.TransportContext(conf,
+        new org.apache.spark.network.server.NoOpRpcHandler());
+        org.apache.spark.network.client.TransportClientFactory factory = context.createClientFactory()) {
+      org.apache.spark.network.client.TransportClient client = factory.createClient(host, port);
+      byte[] key = "nobody".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ByteBuffer meta = ByteBuffer.allocate(4 + key.length).putInt(key.length).put(key).flip();
+      java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+      client.uploadStream(new org.apache.spark.network.buffer.NioManagedBuffer(meta),
+          new org.apache.spark.network.buffer.NioManagedBuffer(ByteBuffer.allocate(1024)),
+          new org.apache.spark.network.client.RpcResponseCallback() {
+            @Override
+            public void onSuccess(ByteBuffer response) {
+              outcome.complete(null);
+            }
+
+            @Override
+            public void onFailure(Throwable e) {
+              outcome.complete(e);
+            }
+          });
+      Throwable failure = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      return failure == null ? null : String.valueOf(failure.getMessage());
+    }
+  }
 }

@@ -174,7 +174,15 @@ class PeerAllReduceTest {
   }
 
   @Test
-  void authenticatedAndEncryptedTransportGivesTheSameSums() {
+  void withoutAuthenticationTheProbeReachesTheGradientHandler() throws Exception {
+    // What the authenticated cases rule out: a client without a secret gets as far as our handler.
+    SyncTransport endpoint = SyncTransport.get();
+    String answer = AllReduceCheck.pushWithoutSecret(endpoint.host(), endpoint.port());
+    assertTrue(answer != null && answer.contains("No gradient exchange nobody"), answer);
+  }
+
+  @Test
+  void authenticatedAndEncryptedTransportGivesTheSameSums() throws Exception {
     spark.stop();
     SparkSession secure = SparkSession.builder().master("local[2]").appName("PeerAllReduceTest-secure")
         .config("spark.ui.enabled", "false").config("spark.authenticate", "true")
@@ -183,6 +191,10 @@ class PeerAllReduceTest {
     try {
       AllReduceCheck.Case c = new AllReduceCheck.Case(2, 30_001, 3, 4000, Precision.FP32, false, -1);
       assertExact(c, run(secure, c, "secure"));
+      SyncTransport endpoint = SyncTransport.get();
+      String refused = AllReduceCheck.pushWithoutSecret(endpoint.host(), endpoint.port());
+      assertTrue(refused != null && !refused.contains("No gradient exchange"),
+          "a push without the secret is refused before it reaches the gradient handler: " + refused);
     } finally {
       secure.stop();
       start();
