@@ -39,9 +39,10 @@ import org.apache.spark.network.client.TransportClient;
  * and both directions of the link carry data from the first chunk on.
  *
  * <p><b>Flow.</b> A run announces READY(step) upstream once its replicas have posted their
- * buffers and the run below has announced READY (by halves: the two runs announce to each other and
- * wait for each other), so data never arrives before its buffers exist and nothing is staged. Run 0 keeps at most {@code window} chunks in flight (acknowledged when
- * the next run has consumed them); every chunk is folded as its bytes arrive, on the transport's
+ * buffers and the run below has announced READY (by halves: the two runs announce to each
+ * other and wait for each other), so data never arrives before its buffers exist and nothing is
+ * staged. A sender keeps at most {@code window} chunks in flight (acknowledged when the next run
+ * has consumed them); every chunk is folded as its bytes arrive, on the transport's
  * I/O thread. Sends are zero-copy slices of the replicas' own buffers (fp32) or of one
  * preallocated bf16 buffer; nothing full-size is allocated per step.
  *
