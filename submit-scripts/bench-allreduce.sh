@@ -8,11 +8,15 @@
 # or CI); without it the table says so and shows our figures alone. Builds spark-jobs and the
 # modules it needs in this checkout (never 'mvn install'); runs under the machine-wide lock
 # /tmp/geodecoder-heavy.lock so that no other heavy run overlaps it. Extra Maven flags (e.g. -o)
-# via GEODECODER_MVN_FLAGS.
+# via GEODECODER_MVN_FLAGS. Gloo runs just before and just after ours; the ratios use the mean.
+# Tuning sweep, side by side in the same run: GEODECODER_BENCH_VARIANTS=CHUNKxWINDOW[xchain],...
+# (e.g. 524288x8xchain = the chain with the previous defaults); GEODECODER_BENCH_MICRO=false skips
+# the training rows.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck disable=SC2086
 flock /tmp/geodecoder-heavy.lock mvn ${GEODECODER_MVN_FLAGS:-} -B -Pbench -pl spark-jobs -am verify \
   -Dtest=NoUnitTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=TrainBenchmarkIT -Dfailsafe.failIfNoSpecifiedTests=false \
+  "-Dsurefire.extraArgs=-Dgeodecoder.bench=true -Xmx8g -Dgeodecoder.bench.variants=${GEODECODER_BENCH_VARIANTS:-} -Dgeodecoder.bench.micro=${GEODECODER_BENCH_MICRO:-true}" \
   | grep -v -e '^\[INFO\]' -e '^\[WARNING\]'

@@ -84,7 +84,7 @@ public record TrainOptions(
 
   /** Options that shape the trajectory: a resumed run must use the same values. */
   static final List<String> TRAJECTORY = List.of("shards", "labels", "cells", "preset", "init", "replicas", "batch-size",
-      "epochs", "lr", "momentum", "weight-decay", "milestones", "gamma", "clip-norm", "seed", "val-samples");
+      "epochs", "lr", "momentum", "weight-decay", "milestones", "gamma", "clip-norm", "seed", "val-samples", "sync-precision");
 
   public static TrainOptions parse(Map<String, String> values) {
     JobOptionsReader r = new JobOptionsReader(TrainJob.NAME, SPECS, values);

@@ -21,12 +21,16 @@ final class AllReduceTiming {
    * of its preallocated direct buffer; the slowest replica counts; the first step warms up.
    */
   static double peerSeconds(JavaSparkContext jsc, int floats, PeerAllReduce.Precision precision) {
+    return peerSeconds(jsc, floats, precision, PeerAllReduce.Tuning.DEFAULT);
+  }
+
+  static double peerSeconds(JavaSparkContext jsc, int floats, PeerAllReduce.Precision precision, PeerAllReduce.Tuning tuning) {
+    String name = "bench" + floats + precision + tuning.chunkFloats() + "-" + tuning.window() + "-" + tuning.split();
     List<double[]> times = BarrierStage.mapPartitions(jsc.parallelize(List.of(0, 1), 2), it -> {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       ByteBuffer v = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
       double[] t = new double[STEPS];
-      try (PeerAllReduce sync = new PeerAllReduce(ctx, "bench" + floats + precision, precision,
-          PeerAllReduce.DEFAULT_CHUNK_FLOATS, true, 600_000)) {
+      try (PeerAllReduce sync = new PeerAllReduce(ctx, name, precision, tuning, true, 600_000)) {
         ByteBuffer tiny = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
         for (int s = 0; s < STEPS; s++) {
           fill(v, floats, ctx.partitionId() + 1f);
@@ -55,8 +59,10 @@ final class AllReduceTiming {
 
   private static void fill(ByteBuffer v, int floats, float value) {
     var f = v.duplicate().order(ByteOrder.nativeOrder()).position(0).asFloatBuffer();
-    for (int i = 0; i < floats; i++) {
-      f.put(i, value);
+    float[] block = new float[1 << 16];
+    Arrays.fill(block, value);
+    for (int i = 0; i < floats; i += block.length) {
+      f.put(i, block, 0, Math.min(block.length, floats - i)); // bulk: the executors share 2 cores with the timing
     }
   }
 

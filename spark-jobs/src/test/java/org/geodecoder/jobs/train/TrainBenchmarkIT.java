@@ -51,7 +51,8 @@ class TrainBenchmarkIT {
         .config("spark.jars", LocalSparkCluster.assemblyJar() + "," + LocalSparkCluster.testClassesJar())
         .config("spark.driver.host", "127.0.0.1").config("spark.executor.memory", "3g")
         .config("spark.driver.maxResultSize", "2g").config("spark.ui.enabled", "false")
-        .config("spark.executor.extraJavaOptions", "-Dio.netty.tryReflectionSetAccessible=true -Dai.djl.offline=true")
+        .config("spark.executor.extraJavaOptions", "-Dio.netty.tryReflectionSetAccessible=true -Dai.djl.offline=true "
+            + System.getProperty("geodecoder.bench.executorOptions", ""))
         .getOrCreate();
     StringBuilder report = new StringBuilder("\n=== TrainBenchmark (2 replicas, loopback standalone cluster) ===\n");
     try {
@@ -59,28 +60,57 @@ class TrainBenchmarkIT {
       double bandwidth = loopbackBytesPerSecond(1L << 30);
       report.append(String.format(Locale.ROOT, "loopback TCP bandwidth (one Java socket): %.2f GB/s%n", bandwidth / 1e9));
       int[] sizes = {10_000_000, 100_000_000};
-      Map<Integer, Double> gloo = glooSeconds(sizes, report);
+      // Gloo just before and just after ours, averaged: the machine's load drifts (other builds share its cores).
+      Map<Integer, Double> glooBefore = glooSeconds(sizes, report);
       DriverEvents events = new DriverEvents();
       spark.sparkContext().addSparkListener(events);
-      report.append("floats      ours fp32 s  ours bf16 s  gloo fp32 s  fp32/gloo  bf16/gloo  driver events/step (blocks, other)\n");
+      List<Row> rows = new ArrayList<>();
       for (int floats : sizes) {
         long blocks0 = events.blockUpdates.get();
         long other0 = events.other.get();
         double fp32 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.FP32);
         double bf16 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.BF16);
         double steps = 2.0 * AllReduceTiming.STEPS;
-        Double g = gloo.get(floats);
-        report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s %.1f, %.1f%n", floats, fp32, bf16,
-            g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
-            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", fp32 / g),
-            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", bf16 / g),
-            (events.blockUpdates.get() - blocks0) / steps, (events.other.get() - other0) / steps));
+        rows.add(new Row(floats, fp32, bf16, String.format(Locale.ROOT, "%.1f, %.1f",
+            (events.blockUpdates.get() - blocks0) / steps, (events.other.get() - other0) / steps)));
+      }
+      // Optional sweep of chunk sizes, windows and the chain topology side by side
+      // (-Dgeodecoder.bench.variants=CHUNKxWINDOW[xchain],...).
+      for (String variant : System.getProperty("geodecoder.bench.variants", "").split(",")) {
+        if (variant.isBlank()) {
+          continue;
+        }
+        String[] cw = variant.trim().split("x");
+        PeerAllReduce.Tuning tuning = new PeerAllReduce.Tuning(Integer.parseInt(cw[0]), Integer.parseInt(cw[1]),
+            !(cw.length > 2 && cw[2].equals("chain")));
+        for (int floats : sizes) {
+          double fp32 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.FP32, tuning);
+          double bf16 = AllReduceTiming.peerSeconds(jsc, floats, PeerAllReduce.Precision.BF16, tuning);
+          rows.add(new Row(floats, fp32, bf16, "chunk " + tuning.chunkFloats() + " floats, window " + tuning.window() + ", "
+              + (tuning.split() ? "halves" : "chain")));
+        }
+      }
+      Map<Integer, Double> glooAfter = glooSeconds(sizes, report);
+      PeerAllReduce.Tuning d = PeerAllReduce.Tuning.DEFAULT;
+      report.append(String.format(Locale.ROOT, "gloo before / after ours: %s / %s; the ratios use the mean. Ours by default: "
+          + "chunk %d floats, window %d, halves%n", glooBefore, glooAfter, d.chunkFloats(), d.window()));
+      report.append("floats      ours fp32 s  ours bf16 s  gloo fp32 s  fp32/gloo  bf16/gloo  driver events/step (blocks, other)"
+          + " or variant\n");
+      for (Row row : rows) {
+        Double b = glooBefore.get(row.floats());
+        Double a = glooAfter.get(row.floats());
+        Double g = b == null || a == null ? null : (b + a) / 2;
+        report.append(String.format(Locale.ROOT, "%-11d %-12.3f %-12.3f %-12s %-10s %-10s %s%n", row.floats(), row.fp32(),
+            row.bf16(), g == null ? "n/a" : String.format(Locale.ROOT, "%.3f", g),
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", row.fp32() / g),
+            g == null ? "n/a" : String.format(Locale.ROOT, "%.2f", row.bf16() / g), row.note()));
       }
       report.append("(driver events: block updates and every other listener event except executor heartbeats, per step of the\n"
           + " timing stages; 'other' is the stage/task start and end of the timing job itself, spread over its steps. The\n"
           + " all-reduce itself calls the driver only in allGather, once per stage.)\n");
-      TrainFixture data = TrainFixture.build(spark, dir.resolve("data"), 600, 3);
-      for (int replicas : new int[] {1, 2}) {
+      boolean micro = Boolean.parseBoolean(System.getProperty("geodecoder.bench.micro", "true"));
+      TrainFixture data = micro ? TrainFixture.build(spark, dir.resolve("data"), 600, 3) : null;
+      for (int replicas : micro ? new int[] {1, 2} : new int[0]) {
         Path run = dir.resolve("run" + replicas);
         long t0 = System.nanoTime();
         TrainJob.run(spark, TrainOptions.parse(data.options(run, "replicas", Integer.toString(replicas),
@@ -96,6 +126,9 @@ class TrainBenchmarkIT {
     }
     System.out.println(report);
   }
+
+  /** Our seconds per all-reduce at one size, and what the row adds (driver events or the variant). */
+  record Row(int floats, double fp32, double bf16, String note) {}
 
   /** Counts what reaches the driver's listener bus while the all-reduce runs (heartbeats excluded). */
   static final class DriverEvents extends SparkListener {

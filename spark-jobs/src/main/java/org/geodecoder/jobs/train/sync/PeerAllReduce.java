@@ -25,8 +25,17 @@ import org.apache.spark.BarrierTaskContext;
 public final class PeerAllReduce implements GradientSync {
   /** 512K floats = 2 MB (fp32) per pushed chunk. */
   public static final int DEFAULT_CHUNK_FLOATS = 1 << 19;
-  /** Chunks the first run keeps in flight. */
-  public static final int DEFAULT_WINDOW = 8;
+  /** Chunks a sender keeps in flight (32 MB of fp32 with the default chunk: both halves' chunks of a 10M vector). */
+  public static final int DEFAULT_WINDOW = 16;
+
+  /**
+   * How the exchange moves a vector: floats per pushed chunk, chunks each sender keeps in flight,
+   * and whether two executors (the second with one replica) may use the halves exchange instead of
+   * the chain (false: always the chain; tests and the benchmark compare them).
+   */
+  public record Tuning(int chunkFloats, int window, boolean split) implements java.io.Serializable {
+    public static final Tuning DEFAULT = new Tuning(DEFAULT_CHUNK_FLOATS, DEFAULT_WINDOW, true);
+  }
 
   /** Number format of the gradient on the wire. */
   public enum Precision {
@@ -56,6 +65,11 @@ public final class PeerAllReduce implements GradientSync {
    */
   public PeerAllReduce(BarrierTaskContext context, String run, Precision precision, int chunkFloats, boolean hierarchical,
       long timeoutMillis) {
+    this(context, run, precision, new Tuning(chunkFloats, DEFAULT_WINDOW, true), hierarchical, timeoutMillis);
+  }
+
+  public PeerAllReduce(BarrierTaskContext context, String run, Precision precision, Tuning tuning, boolean hierarchical,
+      long timeoutMillis) {
     this.context = context;
     this.rank = context.partitionId();
     this.replicas = context.getTaskInfos().length;
@@ -81,7 +95,7 @@ public final class PeerAllReduce implements GradientSync {
     try {
       String group = hierarchical ? transport.executorId() : transport.executorId() + "#" + rank;
       String[] endpoints = context.allGather(group + "\t" + transport.host() + "\t" + transport.port());
-      exchange.configure(endpoints, precision, chunkFloats, DEFAULT_WINDOW, timeoutMillis);
+      exchange.configure(endpoints, precision, tuning.chunkFloats(), tuning.window(), tuning.split(), timeoutMillis);
     } catch (Exception e) {
       abort(e);
       throw new IllegalStateException("Could not set up the gradient exchange " + key + ": " + e, e);

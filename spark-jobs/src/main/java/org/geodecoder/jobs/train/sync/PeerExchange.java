@@ -34,10 +34,15 @@ import org.apache.spark.network.client.TransportClient;
  * once as final sums), against 2·(R−1)/R for a ring all-reduce over R runs: the same bytes for 2
  * executors, at most R/(R−1) times more otherwise — the price of the exact order.
  *
+ * <p><b>Halves.</b> With two runs, the second a single replica, the chain is replaced by a
+ * reduce-scatter + all-gather in the same order (see {@link #split()}): each run folds one half
+ * and both directions of the link carry data from the first chunk on.
+ *
  * <p><b>Flow.</b> A run announces READY(step) upstream once its replicas have posted their
- * buffers and the run below has announced READY, so data never arrives before its buffers exist
- * and nothing is staged. Run 0 keeps at most {@code window} chunks in flight (acknowledged when
- * the next run has consumed them); every chunk is folded as its bytes arrive, on the transport's
+ * buffers and the run below has announced READY (by halves: the two runs announce to each
+ * other and wait for each other), so data never arrives before its buffers exist and nothing is
+ * staged. A sender keeps at most {@code window} chunks in flight (acknowledged when the next run
+ * has consumed them); every chunk is folded as its bytes arrive, on the transport's
  * I/O thread. Sends are zero-copy slices of the replicas' own buffers (fp32) or of one
  * preallocated bf16 buffer; nothing full-size is allocated per step.
  *
@@ -48,6 +53,8 @@ import org.apache.spark.network.client.TransportClient;
 final class PeerExchange {
   private static final byte PARTIAL = 0;
   private static final byte FINAL = 1;
+  /** Split mode: the last rank's own values, to be added after the receiving run's fold. */
+  private static final byte LAST_RANK = 2;
 
   private final SyncTransport transport;
   final String key;
@@ -57,6 +64,7 @@ final class PeerExchange {
   private PeerAllReduce.Precision precision;
   private int chunkFloats;
   private int window;
+  private boolean splitAllowed;
   private long timeoutMillis;
   private int runs;
   private int[] runOfRank;
@@ -85,12 +93,13 @@ final class PeerExchange {
    * Builds the runs from the gathered endpoints ("group\thost\tport" per rank) and connects to
    * the other runs; idempotent (every local replica calls it with the same values).
    */
-  void configure(String[] endpoints, PeerAllReduce.Precision precision, int chunkFloats, int window, long timeoutMillis)
-      throws IOException, InterruptedException {
+  void configure(String[] endpoints, PeerAllReduce.Precision precision, int chunkFloats, int window, boolean splitAllowed,
+      long timeoutMillis) throws IOException, InterruptedException {
     synchronized (lock) {
       if (configured) {
         return;
       }
+      this.splitAllowed = splitAllowed;
       this.precision = precision;
       this.chunkFloats = chunkFloats;
       this.window = window;
@@ -176,7 +185,9 @@ final class PeerExchange {
 
   private void lead(LocalRun r, long step, BarrierTaskContext context) throws Exception {
     boolean last = r.index == runs - 1;
-    await(() -> r.allPosted(step) && (last || r.readyFrom >= step), context,
+    boolean split = split();
+    // Chain: a run is ready once the runs after it are (they receive what it forwards); split: each run on its own.
+    await(() -> r.allPosted(step) && (split || last || r.readyFrom >= step), context,
         "run " + r.index + " waiting for its replicas and the next run at step " + step);
     synchronized (lock) {
       int floats = r.floatsOf[0];
@@ -188,9 +199,24 @@ final class PeerExchange {
       }
       r.start(step, floats, chunkFloats, precision, runs);
     }
-    if (r.index > 0) {
-      clientOf(r.index - 1).send(SyncTransport.control(SyncTransport.READY, key, r.index - 1, step, ""));
-    } else {
+    if (split || r.index > 0) {
+      int upstream = split ? 1 - r.index : r.index - 1;
+      clientOf(upstream).send(SyncTransport.control(SyncTransport.READY, key, upstream, step, ""));
+    }
+    if (split) {
+      await(() -> r.readyFrom >= step, context, "run " + r.index + " waiting for the other run at step " + step);
+      // Run 0 sends the partial sums of the upper half (run 1 owns it), run 1 its values of the lower half (run 0's).
+      int from = r.index == 0 ? r.splitChunk : 0;
+      int to = r.index == 0 ? r.chunks : r.splitChunk;
+      for (int c = from; c < to; c++) {
+        await(() -> r.outstanding < window, context, "run " + r.index + " waiting for the other run to take chunks at step " + step);
+        if (r.index == 0) {
+          produceFirst(r, c);
+        } else {
+          produceLastRank(r, c);
+        }
+      }
+    } else if (r.index == 0) {
       for (int c = 0; c < r.chunks; c++) {
         await(() -> runs == 1 || r.outstanding < window, context, "run 0 waiting for the next run to take chunks at step " + step);
         produceFirst(r, c);
@@ -239,6 +265,33 @@ final class PeerExchange {
       // The next run adds 0f first, which normalises a raw -0 exactly as the fold's 0 + x0 would.
       send(r, r.index + 1, PARTIAL, c, r.payload(from, to, precision));
     }
+  }
+
+  /** Split mode, run 1 (one replica, the last rank): pushes its own values of chunk c to run 0, which owns it. */
+  private void produceLastRank(LocalRun r, int c) throws Exception {
+    int from = c * chunkFloats;
+    int to = Math.min(r.floats, from + chunkFloats);
+    if (precision == PeerAllReduce.Precision.BF16) {
+      r.encodeWire(from, to);
+    }
+    send(r, 0, LAST_RANK, c, r.payload(from, to, precision));
+  }
+
+  /**
+   * Two runs, the second a single replica (one replica per executor on two executors, the common
+   * case): a reduce-scatter and all-gather in halves instead of the chain, still the exact fold.
+   * Run 1 folds the upper half ((fold of run 0) + x(N−1), from run 0's partial sums) and run 0
+   * the lower half (its own fold + x(N−1), from run 1's values), each then sends its half's final
+   * sums to the other: the same bytes per link as the chain, but both directions carry data
+   * from the start and each side sums half.
+   */
+  private boolean split() {
+    return splitAllowed && runs == 2 && runFirst[2] - runFirst[1] == 1;
+  }
+
+  /** The run whose fold completes chunk c (it then sends the final sums). */
+  private int ownerOf(LocalRun r, int chunk) {
+    return split() && chunk < r.splitChunk ? 0 : runs - 1;
   }
 
   private void send(LocalRun r, int targetRun, byte kind, int chunk, ByteBuffer data) throws IOException, InterruptedException {
@@ -363,7 +416,7 @@ final class PeerExchange {
       FloatBuffer[] v = r.views;
       FloatBuffer leader = v[0];
       boolean bf16 = bytesPerFloat == 2;
-      boolean last = r.index == runs - 1;
+      boolean last = r.index == ownerOf(r, chunk); // this run's fold is the final sum
       ByteBuffer src = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
       for (int done = 0; done < n; ) {
         int block = Math.min(Scratch.BLOCK, n - done);
@@ -381,21 +434,19 @@ final class PeerExchange {
         if (kind == FINAL) {
           leader.put(i, acc, 0, block);
         } else {
-          for (int k = 0; k < block; k++) {
-            acc[k] = acc[k] + 0f;
-          }
-          for (int m = 0; m < r.size; m++) {
-            t.addFrom(v[m], i, block);
+          if (kind == LAST_RANK) {
+            t.foldAfter(v, r.size, i, block); // ((0 + x0) + …) + x(N−1): this run's fold first, the received value last
+          } else {
+            t.foldOnto(v, r.size, i, block); // ((partial + 0) + x_first) + …: this run's replicas after the received sums
           }
           if (bf16) {
-            t.roundToBf16(block);
-            r.wireShorts.put(i, t.bits, 0, block);
             if (last) { // every replica ends with the values on the wire
-              for (int k = 0; k < block; k++) {
-                acc[k] = Float.intBitsToFloat(t.bits[k] << 16);
-              }
+              t.roundToBf16AndBack(block);
               leader.put(i, acc, 0, block);
+            } else {
+              t.roundToBf16(block);
             }
+            r.wireShorts.put(i, t.bits, 0, block);
           } else {
             leader.put(i, acc, 0, block);
           }
@@ -412,13 +463,15 @@ final class PeerExchange {
         if (next != to || carry.position() != 0) {
           throw new IOException("Chunk " + chunk + " of step " + r.step + " ended after " + (next - from) + " of " + (to - from) + " floats");
         }
-        boolean last = r.index == runs - 1;
+        boolean last = kind != FINAL && r.index == ownerOf(r, chunk);
         if (kind == FINAL || last) {
           r.copyToReplicas(from, to);
         }
-        if (kind == PARTIAL) {
-          // Partial sums go down the chain; the last run starts the final sums round it: to run 0, which passes them on.
-          send(r, last ? 0 : r.index + 1, last ? FINAL : PARTIAL, chunk, r.payload(from, to, precision));
+        if (kind != FINAL) {
+          // Partial sums go down the chain; the owner of the chunk (the last run, or in split mode either) sends the final
+          // sums on: round the chain to run 0, which passes them on, or to the other half's run.
+          int target = !last ? r.index + 1 : split() ? 1 - r.index : 0;
+          send(r, target, last ? FINAL : PARTIAL, chunk, r.payload(from, to, precision));
         } else if (r.index + 1 < runs - 1) {
           if (precision == PeerAllReduce.Precision.BF16) {
             r.encodeWire(from, to); // exact: the final sums are bf16 values (this run's partials there were consumed)
@@ -619,6 +672,8 @@ final class PeerExchange {
     long doneStep = -1;
     int floats;
     int chunks;
+    /** Split mode: chunks below it are owned (folded to the end) by run 0, the others by run 1. */
+    int splitChunk;
     int chunksDone;
     int outstanding;
     long bytesSent;
@@ -647,6 +702,7 @@ final class PeerExchange {
       step = s;
       floats = n;
       chunks = Math.max(1, (n + chunkFloats - 1) / chunkFloats);
+      splitChunk = chunks / 2;
       chunksDone = 0;
       if (views == null || views.length != size) {
         views = new FloatBuffer[size];
@@ -702,6 +758,7 @@ final class PeerExchange {
 
     final float[] acc = new float[BLOCK];
     final float[] in = new float[BLOCK];
+    final float[] received = new float[BLOCK];
     final short[] bits = new short[BLOCK];
 
     static Scratch get() {
@@ -713,6 +770,48 @@ final class PeerExchange {
       x.get(at, in, 0, n);
       for (int k = 0; k < n; k++) {
         acc[k] += in[k];
+      }
+    }
+
+    /** acc[k] = ((acc[k] + 0) + x0[k]) + x1[k] + …: a received partial sum, then this run's replicas (one pass for the first). */
+    void foldOnto(FloatBuffer[] x, int size, int at, int n) {
+      x[0].get(at, in, 0, n);
+      for (int k = 0; k < n; k++) {
+        acc[k] = (acc[k] + 0f) + in[k];
+      }
+      for (int m = 1; m < size; m++) {
+        addFrom(x[m], at, n);
+      }
+    }
+
+    /** acc[k] = (((0 + x0[k]) + x1[k]) + …) + received[k], the received wire values being in acc. */
+    void foldAfter(FloatBuffer[] x, int size, int at, int n) {
+      if (size == 1) { // one pass; a + b == b + a exactly in IEEE arithmetic
+        x[0].get(at, in, 0, n);
+        for (int k = 0; k < n; k++) {
+          acc[k] = (0f + in[k]) + acc[k];
+        }
+        return;
+      }
+      System.arraycopy(acc, 0, received, 0, n);
+      x[0].get(at, acc, 0, n);
+      for (int k = 0; k < n; k++) {
+        acc[k] = 0f + acc[k];
+      }
+      for (int m = 1; m < size; m++) {
+        addFrom(x[m], at, n);
+      }
+      for (int k = 0; k < n; k++) {
+        acc[k] += received[k];
+      }
+    }
+
+    /** {@link #roundToBf16} and acc[k] replaced by the value it rounds to, in one pass. */
+    void roundToBf16AndBack(int n) {
+      for (int k = 0; k < n; k++) {
+        short b = Bf16.round(acc[k]);
+        bits[k] = b;
+        acc[k] = Bf16.toFloat(b);
       }
     }
 

@@ -18,11 +18,17 @@ import org.apache.spark.api.java.JavaSparkContext;
 final class AllReduceCheck {
   /**
    * A case: replicas, floats, chunk size, precision, hierarchical, the step at which rank 1 throws
-   * (-1: never) and whether that failure reaches Spark (every replica rethrows; rank 1 throws in
-   * the first stage attempt only, so Spark's stage retry then succeeds) or is only reported.
+   * (-1: never), whether that failure reaches Spark (every replica rethrows; rank 1 throws in
+   * the first stage attempt only, so Spark's stage retry then succeeds) or is only reported, and
+   * whether two runs may use the halves exchange (false: always the chain).
    */
   record Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
-      int failAtStep, boolean failTheStage) implements java.io.Serializable {
+      int failAtStep, boolean failTheStage, boolean halves) implements java.io.Serializable {
+    Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
+        int failAtStep, boolean failTheStage) {
+      this(replicas, length, steps, chunkFloats, precision, hierarchical, failAtStep, failTheStage, true);
+    }
+
     Case(int replicas, int length, int steps, int chunkFloats, PeerAllReduce.Precision precision, boolean hierarchical,
         int failAtStep) {
       this(replicas, length, steps, chunkFloats, precision, hierarchical, failAtStep, false);
@@ -81,7 +87,8 @@ final class AllReduceCheck {
       long sent = 0;
       long received = 0;
       ByteBuffer buffer = ByteBuffer.allocateDirect(c.length() * Float.BYTES + 64).order(ByteOrder.nativeOrder());
-      PeerAllReduce sync = new PeerAllReduce(ctx, runName, c.precision(), c.chunkFloats(), c.hierarchical(), timeoutMillis);
+      PeerAllReduce sync = new PeerAllReduce(ctx, runName, c.precision(),
+          new PeerAllReduce.Tuning(c.chunkFloats(), PeerAllReduce.DEFAULT_WINDOW, c.halves()), c.hierarchical(), timeoutMillis);
       try {
         for (int s = 0; s < c.steps(); s++) {
           if (s == c.failAtStep()) {
@@ -113,5 +120,39 @@ final class AllReduceCheck {
           received, PeerAllReduce.openExchanges(), error, failedAt)).iterator();
     }, ReplicaReport.class).repartition(1).collect(); // a shuffle after it: Spark retries barrier shuffle-map stages only
 
+  }
+
+  /**
+   * Pushes a chunk for an exchange that does not exist to a gradient endpoint with a client of
+   * Spark's transport that lacks the auth bootstrap, and returns why it failed (null: accepted).
+   * An endpoint without authentication answers "No gradient exchange nobody …" from our handler;
+   * with it, Spark's auth handler refuses the stream before our handler sees it.
+   */
+  static String pushWithoutSecret(String host, int port) throws Exception {
+    org.apache.spark.network.util.TransportConf conf = new org.apache.spark.network.util.TransportConf("shuffle",
+        new org.apache.spark.network.util.MapConfigProvider(java.util.Map.of()));
+    try (org.apache.spark.network.TransportContext context = new org.apache.spark.network.TransportContext(conf,
+        new org.apache.spark.network.server.NoOpRpcHandler());
+        org.apache.spark.network.client.TransportClientFactory factory = context.createClientFactory()) {
+      org.apache.spark.network.client.TransportClient client = factory.createClient(host, port);
+      byte[] key = "nobody".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ByteBuffer meta = ByteBuffer.allocate(4 + key.length).putInt(key.length).put(key).flip();
+      java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+      client.uploadStream(new org.apache.spark.network.buffer.NioManagedBuffer(meta),
+          new org.apache.spark.network.buffer.NioManagedBuffer(ByteBuffer.allocate(1024)),
+          new org.apache.spark.network.client.RpcResponseCallback() {
+            @Override
+            public void onSuccess(ByteBuffer response) {
+              outcome.complete(null);
+            }
+
+            @Override
+            public void onFailure(Throwable e) {
+              outcome.complete(e);
+            }
+          });
+      Throwable failure = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      return failure == null ? null : String.valueOf(failure.getMessage());
+    }
   }
 }

@@ -66,7 +66,8 @@ class PeerAllReduceTest {
       assertArrayEquals(expected, r.stepHashes(), "replica " + r.rank() + ": the rank-order sums, bit for bit, at every step");
       assertEquals(0, r.openExchangesAfter(), "replica " + r.rank() + " left an exchange behind");
       // A chain of runs: partial sums go run j → j+1, final sums last → 0 → 1 → … → last−1; the leader (first rank)
-      // of a run counts its run's bytes, the others move nothing.
+      // of a run counts its run's bytes, the others move nothing. Two runs by halves move the same bytes: each sends one
+      // half's partial sums (or values) and the other half's final sums.
       int j = runOf[r.rank()];
       boolean last = j == runs - 1;
       long sent = runs == 1 || !leader[r.rank()] ? 0 : last || j == runs - 2 ? v : 2 * v;
@@ -82,6 +83,44 @@ class PeerAllReduceTest {
   void everyReplicaGetsTheRankOrderSum(int replicas, int length, int chunk, boolean hierarchical) {
     AllReduceCheck.Case c = new AllReduceCheck.Case(replicas, length, 6, chunk, Precision.FP32, hierarchical, -1);
     assertExact(c, run(spark, c, "t" + replicas + "-" + length + "-" + hierarchical));
+  }
+
+  /**
+   * Two runs of one replica each: the halves exchange (run 0 folds the lower half, run 1 the upper)
+   * and the chain give the same bits and move the same bytes, uneven last chunk included.
+   */
+  @ParameterizedTest(name = "halves {0}")
+  @CsvSource({"true", "false"})
+  void twoRunsByHalvesOrByChainGiveTheRankOrderSum(boolean halves) {
+    AllReduceCheck.Case c = new AllReduceCheck.Case(2, 100_003, 4, 4096, Precision.FP32, false, -1, false, halves);
+    assertExact(c, run(spark, c, "two-" + halves));
+    AllReduceCheck.Case one = new AllReduceCheck.Case(2, 3, 2, 4096, Precision.FP32, false, -1, false, halves); // a single chunk
+    assertExact(one, run(spark, one, "two-one-" + halves));
+  }
+
+  @Test
+  void bf16ByHalvesStaysWithinTwoRoundingsAndIdenticalOnBothReplicas() {
+    AllReduceCheck.Case c = new AllReduceCheck.Case(2, 5000, 2, 700, Precision.BF16, false, -1);
+    List<AllReduceCheck.ReplicaReport> reports = run(spark, c, "bf16-halves");
+    float[] exact = AllReduceCheck.expectedSum(5, 2, 1, c.length());
+    float[] x0 = AllReduceCheck.vector(5, 0, 1, c.length());
+    float[] x1 = AllReduceCheck.vector(5, 1, 1, c.length());
+    float[] got = reports.get(0).lastResult();
+    int rounded = 0;
+    for (int i = 0; i < exact.length; i++) {
+      // One rounding of what crosses (x0's fold or x1, each ≤ Σ|x|) and one of the final sum.
+      double bound = 2 * Math.scalb(1.0, -8) * (Math.abs(x0[i]) + Math.abs(x1[i])) * (1 + 1e-3);
+      assertTrue(Math.abs(got[i] - exact[i]) <= bound, "element " + i + ": " + got[i] + " vs " + exact[i] + " bound " + bound);
+      assertEquals(0, Float.floatToRawIntBits(got[i]) & 0xffff, "the result is a bf16 value");
+      rounded += got[i] != exact[i] ? 1 : 0;
+    }
+    assertTrue(rounded > exact.length / 2, "most sums were rounded: bf16 really went over the wire (" + rounded + ")");
+    for (AllReduceCheck.ReplicaReport r : reports) {
+      assertArrayEquals(got, r.lastResult(), "replica " + r.rank() + " holds the same bf16 sums");
+      assertEquals(2L * c.length() * c.steps(), r.bytesSent(), "half the vector out, the other half's sums back: 2 bytes a float");
+      assertEquals(2L * c.length() * c.steps(), r.bytesReceived());
+      assertEquals(0, r.openExchangesAfter());
+    }
   }
 
   @Test
@@ -135,7 +174,15 @@ class PeerAllReduceTest {
   }
 
   @Test
-  void authenticatedAndEncryptedTransportGivesTheSameSums() {
+  void withoutAuthenticationTheProbeReachesTheGradientHandler() throws Exception {
+    // What the authenticated cases rule out: a client without a secret gets as far as our handler.
+    SyncTransport endpoint = SyncTransport.get();
+    String answer = AllReduceCheck.pushWithoutSecret(endpoint.host(), endpoint.port());
+    assertTrue(answer != null && answer.contains("No gradient exchange nobody"), answer);
+  }
+
+  @Test
+  void authenticatedAndEncryptedTransportGivesTheSameSums() throws Exception {
     spark.stop();
     SparkSession secure = SparkSession.builder().master("local[2]").appName("PeerAllReduceTest-secure")
         .config("spark.ui.enabled", "false").config("spark.authenticate", "true")
@@ -144,6 +191,10 @@ class PeerAllReduceTest {
     try {
       AllReduceCheck.Case c = new AllReduceCheck.Case(2, 30_001, 3, 4000, Precision.FP32, false, -1);
       assertExact(c, run(secure, c, "secure"));
+      SyncTransport endpoint = SyncTransport.get();
+      String refused = AllReduceCheck.pushWithoutSecret(endpoint.host(), endpoint.port());
+      assertTrue(refused != null && !refused.contains("No gradient exchange"),
+          "a push without the secret is refused before it reaches the gradient handler: " + refused);
     } finally {
       secure.stop();
       start();
