@@ -3,6 +3,7 @@ package org.geodecoder.jobs.partition;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.geodecoder.s2.CellIds;
@@ -59,6 +60,12 @@ final class LocationBlock implements Serializable {
   String id(int i) {
     int start = i == 0 ? 0 : idEnds[i - 1];
     return new String(idBytes, start, idEnds[i] - start, StandardCharsets.UTF_8);
+  }
+
+  /** Writes row i's id into {@code w} at {@code ordinal} straight from the block's bytes (no String). */
+  void writeId(UnsafeRowWriter w, int ordinal, int i) {
+    int start = i == 0 ? 0 : idEnds[i - 1];
+    w.write(ordinal, idBytes, start, idEnds[i] - start);
   }
 
   long leaf(int i) {

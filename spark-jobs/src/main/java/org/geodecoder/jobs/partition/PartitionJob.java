@@ -10,7 +10,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -218,14 +219,22 @@ public final class PartitionJob extends AbstractJob {
     return List.of(SortedLeafCounter.sortUnsigned(merged)).iterator();
   }
 
+  /**
+   * labels.parquet: id and one label per hierarchy, for every valid row. The rows are Spark's
+   * own {@code UnsafeRow}s written from the blocks (the id's bytes copied as they are, the labels
+   * as ints): no Java {@code String}, boxed label or {@code Row} encoder per row, which cost about
+   * as much as the Parquet writing itself. {@code internalCreateDataFrame} is Spark's (internal)
+   * entry point for rows in its own format, the one its file sources use.
+   */
   private static void writeLabels(SparkSession spark, JavaRDD<LocationBlock> blocks, Broadcast<LeafLabeler> labeler,
       int hierarchies, OutputDir out) {
     StructType schema = new StructType().add("id", DataTypes.StringType, false);
     for (int h = 1; h <= hierarchies; h++) {
       schema = schema.add("label_h" + h, DataTypes.IntegerType, false);
     }
-    JavaRDD<Row> rows = blocks.flatMap(b -> new Iterator<Row>() {
+    JavaRDD<InternalRow> rows = blocks.flatMap(b -> new Iterator<InternalRow>() {
       private final int[] labels = new int[hierarchies];
+      private final UnsafeRowWriter row = new UnsafeRowWriter(hierarchies + 1);
       private int i;
 
       @Override
@@ -234,17 +243,19 @@ public final class PartitionJob extends AbstractJob {
       }
 
       @Override
-      public Row next() {
+      public InternalRow next() {
         labeler.value().labels(b.leaf(i), labels);
-        Object[] values = new Object[hierarchies + 1];
-        values[0] = b.id(i++);
+        row.reset();
+        row.zeroOutNullBytes();
+        b.writeId(row, 0, i++);
         for (int h = 0; h < hierarchies; h++) {
-          values[h + 1] = labels[h];
+          row.write(h + 1, labels[h]);
         }
-        return RowFactory.create(values);
+        return row.getRow(); // reused: the writer copies or consumes each row before asking for the next
       }
     });
-    spark.createDataFrame(rows, schema).write().parquet(out.child("labels.parquet"));
+    ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows.rdd(), schema, false)
+        .write().parquet(out.child("labels.parquet"));
   }
 
   private static String rejectMessage(String input, long read, long rejected, Map<String, Long> rejects, long swappable,

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Serializable;
 import java.awt.image.BufferedImage;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -32,6 +34,10 @@ public final class SynthGenerator implements Serializable {
   public record Photo(String id, String author, double latDegrees, double lonDegrees,
       int scene3, int scene16, int scene365, String city, byte[] jpeg) {}
 
+  /** Samplers by seed, shared by the tasks of a JVM: each reads the world's cities (immutable). */
+  private static final Map<Long, PhotoLocationSampler> PHOTO_SAMPLERS = new ConcurrentHashMap<>();
+  private static final Map<Long, Gws15kSampler> UNIFORM_SAMPLERS = new ConcurrentHashMap<>();
+
   private final long seed;
   private final String distribution;
   private final int imageSize;
@@ -57,7 +63,7 @@ public final class SynthGenerator implements Serializable {
     double distanceKm;
     if (distribution.equals("photo")) {
       if (photoSampler == null) {
-        photoSampler = PhotoLocationSampler.worldCities(seed);
+        photoSampler = PHOTO_SAMPLERS.computeIfAbsent(seed, PhotoLocationSampler::worldCities);
       }
       PhotoLocationSampler.Sample s = photoSampler.draw(index);
       city = s.city();
@@ -66,7 +72,7 @@ public final class SynthGenerator implements Serializable {
       distanceKm = s.distanceKm();
     } else {
       if (uniformSampler == null) {
-        uniformSampler = Gws15kSampler.worldCities(seed);
+        uniformSampler = UNIFORM_SAMPLERS.computeIfAbsent(seed, Gws15kSampler::worldCities);
       }
       SampledLocation s = uniformSampler.draw(index);
       city = s.city();
@@ -87,21 +93,37 @@ public final class SynthGenerator implements Serializable {
     return new Photo(id, author, lat, lon, scene3, scene16, scene365, city.name(), encodeJpeg(img, jpegQuality));
   }
 
+  /**
+   * JPEG bytes of {@code img}. The ImageIO writer is kept per thread: looking one up and
+   * setting it up cost more than encoding a small image. The bytes are those of a fresh writer
+   * with the same quality (a test checks it).
+   */
   public static byte[] encodeJpeg(BufferedImage img, float quality) {
-    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-      ImageWriteParam param = writer.getDefaultWriteParam();
-      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-      param.setCompressionQuality(quality);
-      writer.setOutput(out);
-      writer.write(null, new IIOImage(img, null, null), param);
+    JpegWriter w = JPEG_WRITER.get();
+    w.bytes.reset();
+    try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(w.bytes)) {
+      w.param.setCompressionQuality(quality);
+      w.writer.setOutput(out);
+      w.writer.write(null, new IIOImage(img, null, null), w.param);
       out.flush();
-      return bytes.toByteArray();
+      return w.bytes.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException("JPEG encoding failed", e);
     } finally {
-      writer.dispose();
+      w.writer.setOutput(null);
+    }
+  }
+
+  private static final ThreadLocal<JpegWriter> JPEG_WRITER = ThreadLocal.withInitial(JpegWriter::new);
+
+  /** One thread's ImageIO JPEG writer, its parameters and output buffer. */
+  private static final class JpegWriter {
+    final ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    final ImageWriteParam param = writer.getDefaultWriteParam();
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream(8192);
+
+    JpegWriter() {
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
     }
   }
 }

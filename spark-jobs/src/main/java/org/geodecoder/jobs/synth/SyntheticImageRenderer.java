@@ -8,6 +8,7 @@ import java.awt.Polygon;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.util.SplittableRandom;
 
 /**
@@ -46,6 +47,16 @@ public final class SyntheticImageRenderer {
 
   public static BufferedImage render(Spec spec, int size) {
     SplittableRandom r = new SplittableRandom(spec.seed());
+    BufferedImage img = drawScene(spec, size, r);
+    addNoise(img, r, NOISE_AMPLITUDE);
+    return img;
+  }
+
+  /** Pixel noise, in levels (uniform in ±12, the same for the three channels of a pixel). */
+  static final int NOISE_AMPLITUDE = 12;
+
+  /** The scene without the pixel noise; draws from {@code r} in a fixed order. */
+  static BufferedImage drawScene(Spec spec, int size, SplittableRandom r) {
     BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -75,7 +86,6 @@ public final class SyntheticImageRenderer {
       }
     }
     g.dispose();
-    addNoise(img, r, 12);
     return img;
   }
 
@@ -188,19 +198,22 @@ public final class SyntheticImageRenderer {
     return Color.getHSBColor(h, hsb[1], b);
   }
 
-  private static void addNoise(BufferedImage img, SplittableRandom r, int amplitude) {
-    int w = img.getWidth();
-    int h = img.getHeight();
-    int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+  /**
+   * Adds the noise in place, straight in the image's {@code int[]} raster (TYPE_INT_RGB: 0xRRGGBB
+   * per pixel), one draw per pixel in row order: the same pixels as going through
+   * {@code getRGB}/{@code setRGB}, without their colour-model conversions (a test checks it).
+   */
+  static void addNoise(BufferedImage img, SplittableRandom r, int amplitude) {
+    int[] px = ((DataBufferInt) img.getRaster().getDataBuffer()).getData();
+    int span = 2 * amplitude + 1;
     for (int i = 0; i < px.length; i++) {
-      int n = r.nextInt(2 * amplitude + 1) - amplitude;
+      int n = r.nextInt(span) - amplitude;
       int p = px[i];
       int red = clamp(((p >> 16) & 0xff) + n);
       int green = clamp(((p >> 8) & 0xff) + n);
       int blue = clamp((p & 0xff) + n);
       px[i] = (red << 16) | (green << 8) | blue;
     }
-    img.setRGB(0, 0, w, h, px, 0, w);
   }
 
   private static int clamp(int v) {

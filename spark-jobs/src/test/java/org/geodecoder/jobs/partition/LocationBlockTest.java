@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.geodecoder.s2.CellIds;
 import org.geodecoder.s2.CellStatistics;
@@ -31,6 +32,13 @@ class LocationBlockTest {
     assertEquals(30, block.fitCount());
     assertEquals(3, block.rowRejects());
     assertEquals("sydney/ü.jpg1", block.id(1));
+    UnsafeRowWriter w = new UnsafeRowWriter(2);
+    w.reset();
+    w.zeroOutNullBytes();
+    block.writeId(w, 0, 1);
+    w.write(1, 7);
+    assertEquals("sydney/ü.jpg1", w.getRow().getUTF8String(0).toString()); // labels.parquet's rows
+    assertEquals(7, w.getRow().getInt(1));
     assertEquals(CellIds.leafOf(p[3][0], p[3][1]), block.leaf(7));
     assertEquals(CellStatistics.toE7(p[1][1]), block.lonE7(5));
     assertFalse(block.fits(2));
