@@ -86,7 +86,7 @@ public final class Autocast extends ParameterStore {
     return ps instanceof Autocast ? Bf16Cast.toBfloat16(x) : x;
   }
 
-  /** {@code x} in float32 (itself when it already is): before LayerNorm, softmax and the loss. */
+  /** {@code x} in float32 when it is bfloat16 (itself otherwise): before LayerNorm, softmax and the loss. */
   public static NDArray float32(NDArray x) {
     return Bf16Cast.toFloat32(x);
   }

@@ -56,9 +56,12 @@ public final class Bf16Cast {
     return run(Modules.TO_BF16, x);
   }
 
-  /** {@code x} as float32 (x itself when it is float32). */
+  /**
+   * {@code x} as float32 when it is bfloat16; x itself otherwise (float32, and also float64: the
+   * gradient checks run the model in double precision, which must stay double).
+   */
   public static NDArray toFloat32(NDArray x) {
-    if (x.getDataType() == DataType.FLOAT32) {
+    if (!isBfloat16(x)) {
       return x;
     }
     return run(Modules.TO_FP32, x);
