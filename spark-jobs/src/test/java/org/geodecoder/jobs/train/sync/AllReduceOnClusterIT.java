@@ -27,9 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class AllReduceOnClusterIT {
   private static final String SECRET = "geodecoder-it-secret";
   @RegisterExtension static final LocalSparkCluster CLUSTER = new LocalSparkCluster(2,
-      // The master's REST submission server cannot authenticate, and Spark refuses to start a
-      // master with both; this cluster takes submissions through its RPC endpoint only.
-      "-Dspark.authenticate=true -Dspark.authenticate.secret=" + SECRET + " -Dspark.master.rest.enabled=false");
+      "-Dspark.authenticate=true -Dspark.authenticate.secret=" + SECRET);
 
   @Test
   void exactSumsAcrossExecutorsHierarchyBf16AndFailures() throws Exception {
