@@ -25,19 +25,15 @@ import org.geodecoder.eval.GreatCircle;
 import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.ingest.IngestOptions;
-import org.geodecoder.jobs.partition.CellTables;
-import org.geodecoder.jobs.partition.PartitionJob;
-import org.geodecoder.jobs.partition.PartitionOptions;
 import org.geodecoder.jobs.synth.SynthGenerator;
 import org.geodecoder.jobs.synth.SynthJob;
-import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.GeoModel;
-import org.geodecoder.model.ModelConfig;
 import org.geodecoder.model.inference.GeoPredictor;
 import org.geodecoder.model.inference.Prediction;
 import org.geodecoder.model.transform.ImageDecoder;
 import org.geodecoder.model.transform.ImageTransforms;
 import org.geodecoder.s2.CellVocabulary;
+import org.geodecoder.jobs.testing.UntrainedScoringModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,14 +76,10 @@ class ExplainJobTest {
     byte[] any = goodImages.values().iterator().next();
     Files.createDirectories(images.resolve("zz"));
     Files.write(images.resolve(CORRUPT), Arrays.copyOf(any, any.length / 2)); // after ingest, which would reject it
-    partition = tmp.resolve("partition");
-    PartitionJob.run(spark, PartitionOptions.parse(Map.of("output", partition.toString(), "sample-size", "20000",
-        "tmin", "20", "tmax", "2000,400")));
-    vocabulary = CellTables.read(spark, partition.toString());
-    model = tmp.resolve("model");
-    try (GeoModel m = GeoModel.create(ModelConfig.preset("micro", ClassHierarchy.fromVocabulary(vocabulary)), Device.cpu(), 5)) {
-      m.save(model);
-    }
+    UntrainedScoringModel fixture = UntrainedScoringModel.create(spark, tmp);
+    partition = fixture.partition();
+    vocabulary = fixture.vocabulary();
+    model = fixture.model();
   }
 
   @AfterAll

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,16 +25,11 @@ import org.apache.spark.sql.SparkSession;
 import org.geodecoder.eval.DatasetEvaluation;
 import org.geodecoder.eval.EvaluationResult;
 import org.geodecoder.jobs.evaluate.EvaluateJob;
-import org.geodecoder.jobs.partition.CellTables;
-import org.geodecoder.jobs.partition.PartitionJob;
-import org.geodecoder.jobs.partition.PartitionOptions;
 import org.geodecoder.jobs.score.ScoreJob;
 import org.geodecoder.jobs.synth.SynthGenerator;
 import org.geodecoder.jobs.synth.SynthJob;
-import org.geodecoder.model.ClassHierarchy;
-import org.geodecoder.model.GeoModel;
-import org.geodecoder.model.ModelConfig;
 import org.geodecoder.s2.CellVocabulary;
+import org.geodecoder.jobs.testing.UntrainedScoringModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,14 +65,10 @@ class GeoLocatorModelTest {
     }
     Files.createDirectories(images.resolve("zz"));
     Files.write(images.resolve(CORRUPT), Arrays.copyOf(any, any.length / 2));
-    partition = tmp.resolve("partition");
-    PartitionJob.run(spark, PartitionOptions.parse(Map.of("output", partition.toString(), "sample-size", "20000",
-        "tmin", "20", "tmax", "2000,400")));
-    vocabulary = CellTables.read(spark, partition.toString());
-    model = tmp.resolve("model");
-    try (GeoModel m = GeoModel.create(ModelConfig.preset("micro", ClassHierarchy.fromVocabulary(vocabulary)), Device.cpu(), 5)) {
-      m.save(model);
-    }
+    UntrainedScoringModel fixture = UntrainedScoringModel.create(spark, tmp);
+    partition = fixture.partition();
+    vocabulary = fixture.vocabulary();
+    model = fixture.model();
   }
 
   @AfterAll

@@ -29,20 +29,17 @@ import org.geodecoder.jobs.cli.JobFailedException;
 import org.geodecoder.jobs.cli.OptionException;
 import org.geodecoder.jobs.ingest.IngestJob;
 import org.geodecoder.jobs.ingest.IngestOptions;
-import org.geodecoder.jobs.partition.CellTables;
-import org.geodecoder.jobs.partition.PartitionJob;
-import org.geodecoder.jobs.partition.PartitionOptions;
 import org.geodecoder.jobs.synth.SynthGenerator;
 import org.geodecoder.jobs.synth.SynthJob;
 import org.geodecoder.model.ClassHierarchy;
 import org.geodecoder.model.GeoModel;
-import org.geodecoder.model.ModelConfig;
 import org.geodecoder.model.inference.CellPrediction;
 import org.geodecoder.model.inference.GeoPredictor;
 import org.geodecoder.model.inference.Prediction;
 import org.geodecoder.model.transform.ImageDecoder;
 import org.geodecoder.model.transform.ImageTransforms;
 import org.geodecoder.s2.CellVocabulary;
+import org.geodecoder.jobs.testing.UntrainedScoringModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,15 +112,10 @@ class ScoreJobTest {
         out.closeArchiveEntry();
       }
     }
-    // Classes from a real partition of 20,000 realistic photo locations: 2 hierarchies.
-    partition = tmp.resolve("partition");
-    PartitionJob.run(spark, PartitionOptions.parse(Map.of("output", partition.toString(), "sample-size", "20000",
-        "tmin", "20", "tmax", "2000,400")));
-    vocabulary = CellTables.read(spark, partition.toString());
-    model = tmp.resolve("model");
-    try (GeoModel m = GeoModel.create(ModelConfig.preset("micro", ClassHierarchy.fromVocabulary(vocabulary)), Device.cpu(), 5)) {
-      m.save(model);
-    }
+    UntrainedScoringModel fixture = UntrainedScoringModel.create(spark, tmp);
+    partition = fixture.partition();
+    vocabulary = fixture.vocabulary();
+    model = fixture.model();
   }
 
   @AfterAll
