@@ -13,17 +13,22 @@ import java.util.List;
 import org.geodecoder.model.Autograd;
 
 /**
- * {@link SgdOptimizer}'s update as in-place libtorch operations on the parameters' device: the
- * weights are the model's own parameter arrays, the momentum one flat device tensor (with a view
- * per parameter), so nothing full-size leaves the device in a step.
+ * {@link SgdOptimizer}'s update on the parameters' device: the weights are the model's own
+ * parameter arrays, the momentum one flat device tensor (with a view per parameter), so nothing
+ * full-size leaves the device in a step. The update is PyTorch's fused SGD kernel ({@link
+ * FusedSgdKernel}): one pass over weight, gradient and momentum, no temporaries (the in-place
+ * DJL operations it replaced made about 8 passes and two full-size temporaries).
  *
- * <p>Every element goes through the same float operations, in the same order, as the Java
- * reference ({@code g + wd·w}, {@code mu·v + g}, {@code w − lr·v}, each rounded to float; the
- * constants are float tensors), so without clipping the weights match it bit for bit. The one
- * difference is the gradient norm, taken as PyTorch's {@code clip_grad_norm_} takes it (float
- * norms per tensor, then their norm; a double conversion of the whole gradient cost 15 times as
- * much): it differs from the reference's double sum by about 1e-7 relative, so with clipping
- * active the clipping factor, and the weights, may differ in the last float bit.
+ * <p>Every element goes through the reference's float operations ({@code g + wd·w}, {@code mu·v +
+ * g}, {@code w − lr·v}), except that the kernel fuses {@code g + wd·w} (and, in each tensor's last
+ * few elements, {@code mu·v + g}) into one multiply-add rounded once: the weights stay within a
+ * float rounding of {@link SgdOptimizer} (about 1e-7 relative after several steps), and replicas
+ * running the same kernel on the same reduced gradient stay bit-identical, which is what the
+ * N-replica equivalence needs. (Nodes of one cluster with different vector units, AVX2 against
+ * AVX-512, already differ in the last bit in forward and backward; the update adds no new case.)
+ * The gradient norm is taken as PyTorch's {@code clip_grad_norm_} takes it (float norms per
+ * tensor, then their norm; a double conversion of the whole gradient cost 15 times as much): it
+ * differs from the reference's double sum by about 1e-7 relative.
  */
 final class DeviceSgd implements AutoCloseable {
   private final SgdConfig config;
@@ -31,8 +36,6 @@ final class DeviceSgd implements AutoCloseable {
   private final NDManager manager;
   private final NDArray momentumFlat;
   private final List<NDArray> momentum;
-  private final NDArray mu;
-  private final NDArray wd;
   private final Device device;
   private final int size;
   private long step;
@@ -53,8 +56,6 @@ final class DeviceSgd implements AutoCloseable {
     this.size = Math.toIntExact(total);
     this.momentumFlat = manager.zeros(new Shape(size), DataType.FLOAT32, device);
     this.momentum = views(momentumFlat, weights);
-    this.mu = scalar(manager, config.momentum());
-    this.wd = scalar(manager, config.weightDecay());
   }
 
   /** Views of {@code flat}, one per parameter, shaped as it (in-place ops on them write flat). */
@@ -123,34 +124,23 @@ final class DeviceSgd implements AutoCloseable {
     }
     Autograd.withGrad(false, () -> {
       try (NDManager m = manager.newSubManager()) {
-        NDArray lr = scalar(m, learningRate());
         NDArray scale = null;
         if (config.clipNorm() > 0 && norm > config.clipNorm()) {
           scale = scalar(m, (float) (config.clipNorm() / (norm + 1e-6)));
         }
-        boolean first = step == 0;
+        List<NDArray> dense = new ArrayList<>(gradients.size());
         for (int i = 0; i < weights.size(); i++) {
-          NDArray w = weights.get(i);
-          NDArray v = momentum.get(i);
           NDArray g = gradients.get(i);
           if (g == null) {
-            g = m.zeros(w.getShape(), DataType.FLOAT32, device);
-          }
-          if (scale != null) {
+            g = m.zeros(weights.get(i).getShape(), DataType.FLOAT32, device);
+          } else if (scale != null) {
             g.muli(scale);
           }
-          try (NDArray decay = w.mul(wd)) {
-            g.addi(decay); // g + wd·w
-          }
-          if (first) {
-            v.set(new NDIndex("..."), g); // v = g (PyTorch's momentum buffer starts as a copy)
-          } else {
-            v.muli(mu).addi(g); // mu·v + g
-          }
-          try (NDArray delta = v.mul(lr)) {
-            w.subi(delta); // w − lr·v
-          }
+          dense.add(g);
         }
+        // g + wd·w, mu·v + g (v = g at the first step), w − lr·v: one fused pass per parameter
+        FusedSgdKernel.step(weights, dense, momentum, (float) config.weightDecay(), (float) config.momentum(),
+            (float) learningRate(), step == 0);
         return null;
       }
     });

@@ -29,10 +29,13 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * gradient copy to a preallocated host buffer and one back). Prints seconds per phase and step,
  * samples/s, the share of the time outside forward + backward, and peak RSS. Run with {@code mvn
  * -Pbench -pl core-model -am test -Dtest=StepEngineBenchmark -Dsurefire.failIfNoSpecifiedTests=false};
- * {@code -Dgeodecoder.bench.steps}, {@code -Dgeodecoder.bench.presets=micro:16,swin_base:2}.
+ * {@code -Dgeodecoder.bench.steps}, {@code -Dgeodecoder.bench.clip=0} (the paper's; 1.0 clips every step), {@code -Dgeodecoder.bench.presets=micro:16,swin_base:2}, {@code
+ * -Dgeodecoder.bench.paths=engine1,engineN,old} (a subset: e.g. only {@code engine1} at batch 8).
  */
 @EnabledIfSystemProperty(named = "geodecoder.bench", matches = "true")
 class StepEngineBenchmark {
+  /** The paper's training clips nothing (conf/paper.properties: clip-norm 0); 1.0 adds the clipping pass. */
+  private static final double CLIP_NORM = Double.parseDouble(System.getProperty("geodecoder.bench.clip", "0"));
   private static final int[] PAPER_CLASSES = {684, 1744, 3298, 7202, 12893, 16150, 21673};
 
   @Test
@@ -40,8 +43,9 @@ class StepEngineBenchmark {
     Device device = DeviceSpec.parse(System.getProperty("geodecoder.bench.device", "cpu"));
     int steps = Integer.getInteger("geodecoder.bench.steps", 3);
     String[] presets = System.getProperty("geodecoder.bench.presets", "micro:16,swin_base:2").split(",");
+    java.util.List<String> paths = Arrays.asList(System.getProperty("geodecoder.bench.paths", "engine1,engineN,old").split(","));
     ClassHierarchy paper = TestHierarchies.withCounts(PAPER_CLASSES);
-    StringBuilder report = new StringBuilder("\n=== StepEngineBenchmark (" + device + ", " + steps
+    StringBuilder report = new StringBuilder("\n=== StepEngineBenchmark (" + device + ", clip-norm " + CLIP_NORM + ", " + steps
         + " timed steps after 1 warm-up, per step) ===\n");
     report.append(String.format(Locale.ROOT, "%-10s %5s %12s %-22s %9s %9s %9s %8s %9s %11s%n", "preset", "batch",
         "params", "path", "fwd+bwd s", "outside s", "outside%", "samp/s", "Δheap MB", "peak RSS MB"));
@@ -51,6 +55,10 @@ class StepEngineBenchmark {
       int batch = Integer.parseInt(p[1]);
       // the old path last: its Java heap (weights, momentum, gradient copies) stays reserved after it
       for (String path : new String[] {"engine, 1 replica", "engine, N replicas", "old host SGD"}) {
+        String key = path.startsWith("old") ? "old" : path.contains("N replicas") ? "engineN" : "engine1";
+        if (!paths.contains(key)) {
+          continue;
+        }
         RssSampler rss = RssSampler.start();
         double[] t = run(config, device, batch, steps, path);
         rss.stop();
@@ -66,7 +74,7 @@ class StepEngineBenchmark {
   /** {fwd+bwd s/step, outside s/step, heap allocated MB/step, params}. */
   private static double[] run(ModelConfig config, Device device, int batch, int steps, String path) {
     SgdConfig sgd = SgdConfig.builder().optLearningRate(0.01).optMomentum(0.9).optWeightDecay(1e-4)
-        .optClipNorm(1.0).build();
+        .optClipNorm(CLIP_NORM).build();
     try (ReplicaTrainer trainer = ReplicaTrainer.create(config, device, sgd, 1)) {
       int params = trainer.size();
       Batch b = randomBatch(config, batch);

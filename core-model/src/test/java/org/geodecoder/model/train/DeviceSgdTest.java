@@ -49,12 +49,18 @@ class DeviceSgdTest {
     return flat;
   }
 
-  /** Without clipping, bit-equal to the Java loop: the same float operations in the same order. */
+  /**
+   * Without clipping, within a float rounding of the Java loop: PyTorch's fused kernel computes
+   * {@code g + wd·w} (and, in each tensor's last few elements, {@code mu·v + g}) as one fused
+   * multiply-add, rounded once where the reference rounds twice. Measured: about 8e-8 after six
+   * steps; a wrong constant, order or first-step rule gives 1e-3 or more.
+   */
   @Test
-  void updatesEqualTheJavaReferenceBitForBitWithMomentumDecayAndMilestones() {
+  void updatesMatchTheJavaReferenceWithinAFloatRoundingWithMomentumDecayAndMilestones() {
     SgdConfig config = SgdConfig.builder().optLearningRate(0.1).optMomentum(0.9).optWeightDecay(1e-3)
         .optMilestones(2, 4).optGamma(0.3).build();
-    assertEquals(0.0, maxRelativeDifference(config), "weights differ from the Java reference");
+    double diff = maxRelativeDifference(config);
+    assertTrue(diff <= 5e-7, "max difference relative to the largest value " + diff);
   }
 
   /**
