@@ -10,6 +10,8 @@
 #                                 packed into jars, since executors load jars/* only)
 #   GEODECODER_WORKER_MEMORY      memory per worker (default 2g)
 #   GEODECODER_WORKER_CORES       task slots per worker (default 1)
+#   GEODECODER_DAEMON_JAVA_OPTS   extra JVM flags for master and workers (e.g. -Dspark.authenticate=true
+#                                 -Dspark.authenticate.secret=...: a cluster that only admits that secret)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -75,7 +77,7 @@ start() {
   rm -f "$WORK"/*.pid "$WORK/master-url" "$WORK"/logs/*.log
   export SPARK_HOME; SPARK_HOME="$(make_spark_home "$cp")"
   export SPARK_SCALA_VERSION=2.13 # without it executor launch fails: 'Cannot find any build directories'
-  local flags; flags="@$GEODECODER_ROOT/conf/java-opens.args -Dlog4j2.configurationFile=$SPARK_HOME/conf/log4j2.properties"
+  local flags; flags="@$GEODECODER_ROOT/conf/java-opens.args -Dlog4j2.configurationFile=$SPARK_HOME/conf/log4j2.properties ${GEODECODER_DAEMON_JAVA_OPTS:-}"
   # shellcheck disable=SC2086
   nohup java $flags -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.master.Master \
     --host 127.0.0.1 --port 0 --webui-port 0 > "$WORK/logs/master.log" 2>&1 &

@@ -22,6 +22,7 @@ public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallb
   private static final long SCRIPT_TIMEOUT_S = 180;
 
   private final int coresPerWorker;
+  private final String daemonJavaOptions;
   private Path workDir;
   private String masterUrl;
   private Thread shutdownHook;
@@ -32,7 +33,17 @@ public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallb
 
   /** Workers with this many task slots each (an executor then runs that many replicas). */
   public LocalSparkCluster(int coresPerWorker) {
+    this(coresPerWorker, "");
+  }
+
+  /**
+   * @param daemonJavaOptions extra JVM flags for master and workers, e.g. {@code
+   *     -Dspark.authenticate=true -Dspark.authenticate.secret=S} for a cluster that admits only
+   *     applications with that secret (the workers hand it to their executors)
+   */
+  public LocalSparkCluster(int coresPerWorker, String daemonJavaOptions) {
     this.coresPerWorker = coresPerWorker;
+    this.daemonJavaOptions = daemonJavaOptions;
   }
 
   public static Path projectRoot() {
@@ -134,6 +145,7 @@ public final class LocalSparkCluster implements BeforeAllCallback, AfterAllCallb
     pb.environment().put("GEODECODER_CLUSTER_CLASSPATH", sparkOnlyClasspath());
     // Benchmarks move 400 MB vectors between executors; tests stay small.
     pb.environment().put("GEODECODER_WORKER_CORES", Integer.toString(coresPerWorker));
+    pb.environment().put("GEODECODER_DAEMON_JAVA_OPTS", daemonJavaOptions);
     pb.environment().put("GEODECODER_WORKER_MEMORY", Boolean.getBoolean("geodecoder.bench") ? "4g" : "1500m");
     File log = workDir.resolve("script-" + args[0] + ".log").toFile();
     pb.redirectOutput(log);

@@ -123,6 +123,25 @@ final class AllReduceCheck {
   }
 
   /**
+   * Each of {@code tasks} barrier tasks reports its executor's gradient endpoint as
+   * "host:port:authentication:encryption". Here rather than in the test class, whose lambdas
+   * executors could not load (it references JUnit, which executors do not have).
+   */
+  static List<String> endpointSecurity(JavaSparkContext jsc, int tasks) {
+    List<Integer> ranks = new ArrayList<>();
+    for (int i = 0; i < tasks; i++) {
+      ranks.add(i);
+    }
+    return BarrierStage.mapPartitions(jsc.parallelize(ranks, tasks), it -> {
+      BarrierTaskContext.get().barrier();
+      SyncTransport t = SyncTransport.get();
+      org.apache.spark.SecurityManager security = SparkEnv.get().securityManager();
+      return List.of(t.host() + ":" + t.port() + ":" + security.isAuthenticationEnabled() + ":"
+          + security.isEncryptionEnabled()).iterator();
+    }, String.class).collect();
+  }
+
+  /**
    * Pushes a chunk for an exchange that does not exist to a gradient endpoint with a client of
    * Spark's transport that lacks the auth bootstrap, and returns why it failed (null: accepted).
    * An endpoint without authentication answers "No gradient exchange nobody …" from our handler;

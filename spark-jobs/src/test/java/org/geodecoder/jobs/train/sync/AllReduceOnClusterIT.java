@@ -19,11 +19,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@link PeerAllReduce} between the executors of a real standalone cluster on 127.0.0.1: two
  * workers with two task slots each, so 3 replicas always put two in one executor and one in the
- * other (the hierarchical path) and 4 replicas two in each. One cluster, one application, every
- * case in turn.
+ * other (the hierarchical path) and 4 replicas two in each. The cluster and the application run
+ * with {@code spark.authenticate} and {@code spark.network.crypto.enabled}, as a secured
+ * production cluster would: gradients cross Spark's authenticated, encrypted transport, and an
+ * endpoint refuses a client without the secret. One cluster, one application, every case in turn.
  */
 class AllReduceOnClusterIT {
-  @RegisterExtension static final LocalSparkCluster CLUSTER = new LocalSparkCluster(2);
+  private static final String SECRET = "geodecoder-it-secret";
+  @RegisterExtension static final LocalSparkCluster CLUSTER = new LocalSparkCluster(2,
+      "-Dspark.authenticate=true -Dspark.authenticate.secret=" + SECRET
+          // Spark 4.1's master refuses to start its REST submission server with authentication on.
+          + " -Dspark.master.rest.enabled=false");
 
   @Test
   void exactSumsAcrossExecutorsHierarchyBf16AndFailures() throws Exception {
@@ -34,9 +40,26 @@ class AllReduceOnClusterIT {
         .config("spark.executor.cores", "2")
         .config("spark.executor.extraJavaOptions", "-Dio.netty.tryReflectionSetAccessible=true -Dai.djl.offline=true")
         .config("spark.ui.enabled", "false")
+        .config("spark.authenticate", "true").config("spark.authenticate.secret", SECRET)
+        .config("spark.network.crypto.enabled", "true")
         .getOrCreate();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      // The executors' gradient endpoints run with authentication and encryption, and refuse a client without the secret.
+      List<String> endpoints = AllReduceCheck.endpointSecurity(jsc, 4); // 4 slots: both executors
+      for (String e : endpoints) {
+        String[] f = e.split(":");
+        assertEquals("true:true", f[2] + ":" + f[3], "authentication and encryption on the executor of endpoint " + e);
+        String refused = AllReduceCheck.pushWithoutSecret(f[0], Integer.parseInt(f[1]));
+        assertTrue(refused != null && !refused.contains("No gradient exchange"),
+            "a push without the secret must be refused before it reaches the gradient handler: " + refused);
+      }
+
+      // Two replicas: the halves exchange (reduce-scatter, all-gather) and the chain, over ~8 uneven chunks.
+      AllReduceCheck.Case two = new AllReduceCheck.Case(2, 2_000_003, 3, 1 << 18, Precision.FP32, false, -1);
+      PeerAllReduceTest.assertExact(two, AllReduceCheck.run(jsc, two, 5, "halves", 60_000));
+      AllReduceCheck.Case twoChain = new AllReduceCheck.Case(2, 2_000_003, 3, 1 << 18, Precision.FP32, false, -1, false, false);
+      PeerAllReduceTest.assertExact(twoChain, AllReduceCheck.run(jsc, twoChain, 5, "chain2", 60_000));
       // 2 + 1 replicas: uneven shards over ~12 chunks, in-memory reduction inside the shared executor.
       AllReduceCheck.Case three = new AllReduceCheck.Case(3, 3_000_001, 4, 1 << 18, Precision.FP32, true, -1);
       List<AllReduceCheck.ReplicaReport> reports = AllReduceCheck.run(jsc, three, 5, "c3", 60_000);
