@@ -37,7 +37,8 @@ final class BatchPipeline implements AutoCloseable {
     this.epoch = epoch;
     this.ahead = ahead;
     AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(threads, r -> {
+    // threads == 0: each batch is prepared on the task thread when it is submitted (no overlap)
+    this.pool = threads == 0 ? null : Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "geodecoder-input-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
@@ -65,11 +66,22 @@ final class BatchPipeline implements AutoCloseable {
     if (buffer == null) {
       throw new IllegalStateException("No free batch buffer: release each batch after its step");
     }
-    inFlight.add(pool.submit(() -> {
+    java.util.concurrent.Callable<Prepared> prepare = () -> {
       try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
         return new Prepared(step, assembler.training(copy, epoch, cpu, buffer), buffer);
       }
-    }));
+    };
+    if (pool == null) {
+      java.util.concurrent.CompletableFuture<Prepared> done = new java.util.concurrent.CompletableFuture<>();
+      try {
+        done.complete(prepare.call());
+      } catch (Exception e) {
+        done.completeExceptionally(e);
+      }
+      inFlight.add(done);
+    } else {
+      inFlight.add(pool.submit(prepare));
+    }
   }
 
   /** The oldest batch, waiting for it if needed. */
@@ -96,6 +108,8 @@ final class BatchPipeline implements AutoCloseable {
       f.cancel(true);
     }
     inFlight.clear();
-    pool.shutdownNow();
+    if (pool != null) {
+      pool.shutdownNow();
+    }
   }
 }

@@ -292,7 +292,16 @@ final class EpochTask implements FlatMapFunction<Iterator<TrainingSample>, Epoch
     }
 
     /** Input threads per replica: the cores the task may use, leaving one to the step, at most 4. */
+    /**
+     * Input threads beside the task thread: one per core left over, at most 4. {@code
+     * -Dgeodecoder.train.inputThreads=N} overrides it on the executors (0: prepare each batch on the
+     * task thread, without overlap; for measuring what the overlap costs libtorch's own threads).
+     */
     private static int inputThreads() {
+      Integer set = Integer.getInteger("geodecoder.train.inputThreads");
+      if (set != null && set >= 0) {
+        return set;
+      }
       return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
     }
 
