@@ -15,7 +15,8 @@ import org.geodecoder.model.train.Batch;
 /**
  * The input side of the step loop: the task thread hands each step's rows in, a bounded pool of
  * CPU threads decodes and augments them (outside the device lock, on CPU arrays) into
- * preallocated image buffers, and the loop takes the batches back in step order. At most {@code
+ * preallocated image buffers, and the loop takes the batches back in step order. With no
+ * threads, each batch is prepared on the task thread when it is submitted. At most {@code
  * ahead} batches are in preparation; the buffers are reused once their step is done.
  *
  * <p>Every random draw is seeded by (seed, epoch, position), so the batches do not depend on

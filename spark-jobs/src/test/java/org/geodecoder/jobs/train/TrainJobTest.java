@@ -165,6 +165,31 @@ class TrainJobTest {
         .committed().stream().map(CheckpointStore.Ref::step).toList());
   }
 
+  /**
+   * The input threads change when a batch is prepared, never what it holds: augmentations are
+   * keyed by (seed, epoch, position), so two input threads and inline preparation on the task
+   * thread ({@code -Dgeodecoder.train.inputThreads=0}) give bit-identical weights and losses.
+   */
+  @Test
+  void inputThreadsDoNotChangeTheTrajectory() {
+    Path inline = dir.resolve("inline");
+    Path pooled = dir.resolve("pooled");
+    try {
+      System.setProperty("geodecoder.train.inputThreads", "0");
+      assertEquals(0, EpochTask.inputThreads());
+      train(data.options(inline, "replicas", "1", "max-steps", "4"));
+      System.setProperty("geodecoder.train.inputThreads", "2");
+      assertEquals(2, EpochTask.inputThreads());
+      train(data.options(pooled, "replicas", "1", "max-steps", "4"));
+    } finally {
+      System.clearProperty("geodecoder.train.inputThreads");
+    }
+    assertArrayEquals(TrainFixture.finalWeights(inline), TrainFixture.finalWeights(pooled));
+    for (int i = 0; i < 4; i++) {
+      assertEquals(stepLines(inline).get(i).get("loss").asDouble(), stepLines(pooled).get(i).get("loss").asDouble(), 0.0);
+    }
+  }
+
   @Test
   void unusableSamplesAreCountedAndFailTheRunOnlyPastTheLimit() throws IOException {
     Dataset<Row> shards = spark.read().parquet(data.shards());
