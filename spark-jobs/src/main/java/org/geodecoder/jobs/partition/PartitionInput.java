@@ -124,18 +124,21 @@ final class PartitionInput {
   static Validated read(SparkSession spark, Dataset<Row> raw, String idCol, String latCol, String lonCol,
       String fitSplit, String input) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Row> staged = withSplit(LocationRows.stage(raw, idCol, latCol, lonCol), raw, fitSplit, input);
     boolean withFits = fitSplit != null;
     Column fit = withFits ? coalesce(col(SPLIT).equalTo(lit(fitSplit)), lit(false)) : lit(true);
-    // Only these columns are read: the wide `rejected` struct of stage() is pruned away.
-    Dataset<Row> narrow = staged.select(col("id"), col("lat_d"), col("lon_d"), col("row_reason"),
-        xxhash64(col("id")), fit);
     int slots = Math.max(1, jsc.defaultParallelism());
+    // The staged table (Spark's CSV or Parquet reader and the checks) is only planned when it is
+    // read: always without the fast path, else only for rejects or repeated ids.
+    Dataset<Row> staged = null;
     JavaRDD<LocationBlock> firstBlocks = withFits || !isCsv(raw) ? null : plainCsvBlocks(spark, raw, idCol, latCol, lonCol, input);
     long[] counts;
     if (firstBlocks != null) {
       counts = counts(firstBlocks);
     } else {
+      staged = withSplit(LocationRows.stage(raw, idCol, latCol, lonCol), raw, fitSplit, input);
+      // Only these columns are read: the wide `rejected` struct of stage() is pruned away.
+      Dataset<Row> narrow = staged.select(col("id"), col("lat_d"), col("lon_d"), col("row_reason"),
+          xxhash64(col("id")), fit);
       firstBlocks = toBlocks(narrow, withFits).persist(StorageLevel.MEMORY_AND_DISK());
       jsc.setJobDescription("partition: read and validate " + input);
       counts = counts(firstBlocks);
@@ -148,6 +151,9 @@ final class PartitionInput {
     }
 
     // Some rows need their full text (rejects) or their real id (repeated hashes): read those again.
+    if (staged == null) {
+      staged = LocationRows.stage(raw, idCol, latCol, lonCol);
+    }
     jsc.setJobDescription("partition: read the rejected rows and the " + repeated.length + " repeated id hashes");
     Dataset<Row> exceptional = staged.filter(col("row_reason").isNotNull());
     if (repeated.length > 0) {

@@ -75,7 +75,7 @@ final class PlainCsvInput {
     if (!new HashSet<>(Arrays.asList(text.inputFiles())).equals(new HashSet<>(Arrays.asList(files)))) {
       return null;
     }
-    JavaRDD<LocationBlock> blocks = text.queryExecution().toRdd().toJavaRDD().mapPartitions((Iterator<InternalRow> it) -> {
+    JavaRDD<LocationBlock> blocks = splitEvenly(spark, text, files).mapPartitions((Iterator<InternalRow> it) -> {
       PlainCsvLine parser = new PlainCsvLine(header, fields, idField, latField, lonField);
       LocationBlock.Builder b = new LocationBlock.Builder(false, 1 << 16);
       byte[] line = new byte[256];
@@ -98,6 +98,47 @@ final class PlainCsvInput {
       return List.of(b.build()).iterator();
     });
     return new Read(blocks, files.length);
+  }
+
+  /**
+   * The text's rows in a multiple of the task slots of about equal bytes (at most Spark's
+   * {@code maxPartitionBytes} each): Spark's default splits a 271 MB file on 2 cores into
+   * 128 + 128 + 15 MB, one task of which runs alone. Only the partitioning changes.
+   */
+  private static JavaRDD<InternalRow> splitEvenly(SparkSession spark, Dataset<Row> text, String[] files) {
+    long total = 0;
+    try {
+      for (String f : files) {
+        Path p = new Path(f);
+        total += p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getFileStatus(p).getLen();
+      }
+    } catch (IOException e) {
+      return text.queryExecution().toRdd().toJavaRDD();
+    }
+    var conf = spark.sessionState().conf();
+    int slots = Math.max(1, spark.sparkContext().defaultParallelism());
+    long rounds = Math.max(1, (total + (long) slots * conf.filesMaxPartitionBytes() - 1) / ((long) slots * conf.filesMaxPartitionBytes()));
+    long split = Math.max(1, (total + slots * rounds - 1) / (slots * rounds));
+    String maxBytes = "spark.sql.files.maxPartitionBytes";
+    String minNum = "spark.sql.files.minPartitionNum";
+    String maxBefore = spark.conf().get(maxBytes, null);
+    String minBefore = spark.conf().get(minNum, null);
+    try {
+      spark.conf().set(maxBytes, split);
+      spark.conf().set(minNum, slots * rounds);
+      return text.queryExecution().toRdd().toJavaRDD(); // the scan's splits are fixed here
+    } finally {
+      restore(spark, maxBytes, maxBefore);
+      restore(spark, minNum, minBefore);
+    }
+  }
+
+  private static void restore(SparkSession spark, String key, String value) {
+    if (value == null) {
+      spark.conf().unset(key);
+    } else {
+      spark.conf().set(key, value);
+    }
   }
 
   /** The first line every file starts with, or null when the files differ or one is compressed or not plain. */
@@ -123,7 +164,7 @@ final class PlainCsvInput {
   /** The file's first line when it ends with '\n' and is plain ASCII without quotes; else null. */
   private static byte[] firstLine(FileSystem fs, Path path) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (InputStream in = fs.open(path)) {
+    try (InputStream in = new java.io.BufferedInputStream(fs.open(path), 8192)) {
       for (int b = in.read(); b != '\n'; b = in.read()) {
         if (b < 0x20 || b > 0x7e || b == '"' || b == '\\' || out.size() > 65_536) {
           return null; // also end of file (-1) and '\r'
