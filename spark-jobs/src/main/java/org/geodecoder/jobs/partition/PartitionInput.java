@@ -38,6 +38,10 @@ import org.geodecoder.jobs.io.LocationRows;
  * pass selects only the id, latitude, longitude (and split) columns: Spark's CSV and Parquet
  * readers then parse nothing else, and Spark parses the coordinates into doubles
  * ({@code try_cast}, malformed text becoming a reject, not a failed job).
+ *
+ * <p>Plain CSV files without --fit-split first take {@link PlainCsvInput}'s fast path (text
+ * lines parsed straight into blocks, the same blocks); when it finds a line it cannot decide or
+ * that would be rejected, the input is read again through Spark's CSV reader as above.
  */
 final class PartitionInput {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionInput.class);
