@@ -1,7 +1,12 @@
 package org.geodecoder.jobs.partition;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -36,21 +41,28 @@ public final class CellTables {
 
   private CellTables() {}
 
-  /** Writes cells.parquet (one file) and one GeoEstimation CSV per hierarchy. */
+  /** Writes cells.parquet and one GeoEstimation CSV per hierarchy. */
   public static void write(SparkSession spark, CellVocabulary vocabulary, OutputDir out) {
-    List<Row> rows = new ArrayList<>();
+    List<Object[]> values = new ArrayList<>();
     for (int h = 0; h < vocabulary.hierarchies(); h++) {
       for (CellClass c : vocabulary.classesOf(h)) {
-        rows.add(RowFactory.create(c.hierarchy(), c.classLabel(), c.cellToken(), c.level(), c.count(),
+        values.add(new Object[] {c.hierarchy(), c.classLabel(), c.cellToken(), c.level(), c.count(),
             c.latDegrees(), c.lonDegrees(), c.latMeanDegrees(), c.lonMeanDegrees(),
-            c.centerLatDegrees(), c.centerLonDegrees(), c.parentClass()));
+            c.centerLatDegrees(), c.centerLonDegrees(), c.parentClass()});
       }
     }
-    // Several small slices, not one local relation: keeps each task well under Spark's
-    // recommended task size for vocabularies of 10^5 classes.
-    int slices = Math.max(1, rows.size() / 5_000 + 1);
-    var rdd = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, slices);
-    spark.createDataFrame(rdd, SCHEMA).write().parquet(out.child(CELLS_PARQUET));
+    // The rows travel once, as a broadcast, and a task per slot builds its share: a vocabulary
+    // of 10^5 classes in parallelize()'s slices meant a dozen tasks (each under Spark's
+    // recommended task size) of serialized rows and Parquet files, most of this step's time.
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Object[][]> all = jsc.broadcast(values.toArray(new Object[0][]));
+    int slices = Math.max(1, Math.min(jsc.defaultParallelism(), values.size() / 1_000 + 1));
+    int n = values.size();
+    JavaRDD<Row> rows = jsc.parallelize(IntStream.range(0, slices).boxed().toList(), slices)
+        .flatMap(k -> Arrays.stream(all.value(), (int) ((long) n * k / slices), (int) ((long) n * (k + 1) / slices))
+            .map(v -> (Row) RowFactory.create(v)).iterator());
+    spark.createDataFrame(rows, SCHEMA).write().parquet(out.child(CELLS_PARQUET));
+    all.destroy();
     for (int h = 0; h < vocabulary.hierarchies(); h++) {
       out.writeText("cells_h" + (h + 1) + ".csv", vocabulary.toGeoEstimationCsv(h));
     }

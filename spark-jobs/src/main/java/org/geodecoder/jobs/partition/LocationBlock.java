@@ -31,9 +31,11 @@ final class LocationBlock implements Serializable {
   private final long[] sortedFitLeaves;
   /** Rows of the partition that failed the row checks (their reasons come from the reject pass). */
   private final long rowRejects;
+  /** Header lines the fast CSV path skipped in this partition ({@link PlainCsvInput}). */
+  private final long headerLines;
 
   private LocationBlock(byte[] idBytes, int[] idEnds, long[] leaves, int[] latE7, int[] lonE7, long[] idHashes,
-      boolean[] fits, long rowRejects) {
+      boolean[] fits, long rowRejects, long headerLines) {
     this.idBytes = idBytes;
     this.idEnds = idEnds;
     this.leaves = leaves;
@@ -42,6 +44,7 @@ final class LocationBlock implements Serializable {
     this.idHashes = idHashes;
     this.fits = fits;
     this.rowRejects = rowRejects;
+    this.headerLines = headerLines;
     long[] fit = fits == null ? leaves.clone() : new long[count(fits)];
     if (fits != null) {
       for (int i = 0, k = 0; i < fits.length; i++) {
@@ -92,6 +95,10 @@ final class LocationBlock implements Serializable {
     return rowRejects;
   }
 
+  long headerLines() {
+    return headerLines;
+  }
+
   long[] idHashes() {
     return idHashes;
   }
@@ -111,6 +118,7 @@ final class LocationBlock implements Serializable {
       }
     }
     b.rowRejects += rowRejects;
+    b.headerLines += headerLines;
     return b.build();
   }
 
@@ -134,6 +142,7 @@ final class LocationBlock implements Serializable {
     private boolean[] fits;
     private int size;
     long rowRejects;
+    long headerLines;
 
     Builder(boolean withFits, int capacity) {
       int c = Math.max(16, capacity);
@@ -152,6 +161,12 @@ final class LocationBlock implements Serializable {
       id.writeToMemory(idBytes, Platform.BYTE_ARRAY_OFFSET + idLength);
       append(n, CellIds.leafOf(latDegrees, lonDegrees), (int) CellStatistics.toE7(latDegrees),
           (int) CellStatistics.toE7(lonDegrees), idHash, fit);
+    }
+
+    /** A valid row whose id is {@code bytes[offset, offset + length)} (UTF-8) and whose id hash is known. */
+    void addRaw(byte[] bytes, int offset, int length, double latDegrees, double lonDegrees, long idHash) {
+      addRaw(bytes, offset, length, CellIds.leafOf(latDegrees, lonDegrees), (int) CellStatistics.toE7(latDegrees),
+          (int) CellStatistics.toE7(lonDegrees), idHash, true);
     }
 
     void addRaw(byte[] bytes, int offset, int length, long leaf, int lat, int lon, long idHash, boolean fit) {
@@ -191,7 +206,7 @@ final class LocationBlock implements Serializable {
     LocationBlock build() {
       return new LocationBlock(Arrays.copyOf(idBytes, idLength), Arrays.copyOf(idEnds, size),
           Arrays.copyOf(leaves, size), Arrays.copyOf(latE7, size), Arrays.copyOf(lonE7, size),
-          Arrays.copyOf(idHashes, size), fits == null ? null : Arrays.copyOf(fits, size), rowRejects);
+          Arrays.copyOf(idHashes, size), fits == null ? null : Arrays.copyOf(fits, size), rowRejects, headerLines);
     }
   }
 }

@@ -38,8 +38,13 @@ import org.geodecoder.jobs.io.LocationRows;
  * pass selects only the id, latitude, longitude (and split) columns: Spark's CSV and Parquet
  * readers then parse nothing else, and Spark parses the coordinates into doubles
  * ({@code try_cast}, malformed text becoming a reject, not a failed job).
+ *
+ * <p>Plain CSV files without --fit-split first take {@link PlainCsvInput}'s fast path (text
+ * lines parsed straight into blocks, the same blocks); when it finds a line it cannot decide or
+ * that would be rejected, the input is read again through Spark's CSV reader as above.
  */
 final class PartitionInput {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionInput.class);
   /** Staged column with --fit-split: the row's split (whether it shapes the cells). */
   static final String SPLIT = "fit_split_value";
   private static final String REASON = LocationRows.REASON;
@@ -123,24 +128,36 @@ final class PartitionInput {
   static Validated read(SparkSession spark, Dataset<Row> raw, String idCol, String latCol, String lonCol,
       String fitSplit, String input) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Row> staged = withSplit(LocationRows.stage(raw, idCol, latCol, lonCol), raw, fitSplit, input);
     boolean withFits = fitSplit != null;
     Column fit = withFits ? coalesce(col(SPLIT).equalTo(lit(fitSplit)), lit(false)) : lit(true);
-    // Only these columns are read: the wide `rejected` struct of stage() is pruned away.
-    Dataset<Row> narrow = staged.select(col("id"), col("lat_d"), col("lon_d"), col("row_reason"),
-        xxhash64(col("id")), fit);
-    JavaRDD<LocationBlock> firstBlocks = toBlocks(narrow, withFits).persist(StorageLevel.MEMORY_AND_DISK());
-
     int slots = Math.max(1, jsc.defaultParallelism());
-    jsc.setJobDescription("partition: read, validate and find repeated id hashes in " + input);
+    // The staged table (Spark's CSV or Parquet reader and the checks) is only planned when it is
+    // read: always without the fast path, else only for rejects or repeated ids.
+    Dataset<Row> staged = null;
+    JavaRDD<LocationBlock> firstBlocks = withFits || !isCsv(raw) ? null : plainCsvBlocks(spark, raw, idCol, latCol, lonCol, input);
+    long[] counts;
+    if (firstBlocks != null) {
+      counts = counts(firstBlocks);
+    } else {
+      staged = withSplit(LocationRows.stage(raw, idCol, latCol, lonCol), raw, fitSplit, input);
+      // Only these columns are read: the wide `rejected` struct of stage() is pruned away.
+      Dataset<Row> narrow = staged.select(col("id"), col("lat_d"), col("lon_d"), col("row_reason"),
+          xxhash64(col("id")), fit);
+      firstBlocks = toBlocks(narrow, withFits).persist(StorageLevel.MEMORY_AND_DISK());
+      jsc.setJobDescription("partition: read and validate " + input);
+      counts = counts(firstBlocks);
+    }
+    jsc.setJobDescription("partition: find repeated id hashes in " + input);
     long[] repeated = DuplicateIds.repeatedHashes(firstBlocks, Math.max(slots, firstBlocks.getNumPartitions() / 8));
-    long rowRejects = firstBlocks.map(LocationBlock::rowRejects).reduce(Long::sum);
+    long rowRejects = counts[2];
     if (rowRejects == 0 && repeated.length == 0) {
-      long[] counts = counts(firstBlocks);
       return new Validated(staged, firstBlocks, null, new TreeMap<>(), counts[0], counts[1], 0);
     }
 
     // Some rows need their full text (rejects) or their real id (repeated hashes): read those again.
+    if (staged == null) {
+      staged = LocationRows.stage(raw, idCol, latCol, lonCol);
+    }
     jsc.setJobDescription("partition: read the rejected rows and the " + repeated.length + " repeated id hashes");
     Dataset<Row> exceptional = staged.filter(col("row_reason").isNotNull());
     if (repeated.length > 0) {
@@ -168,17 +185,53 @@ final class PartitionInput {
       blocks = firstBlocks.map(b -> b.without(repeatedB.value())).union(toBlocks(kept, withFits).coalesce(1))
           .persist(StorageLevel.MEMORY_AND_DISK());
     }
-    long[] counts = counts(blocks);
+    counts = blocks == firstBlocks ? counts : counts(blocks);
     if (blocks != firstBlocks) {
       firstBlocks.unpersist(false);
     }
     return new Validated(staged, blocks, exceptions, rejects, counts[0], counts[1], swappable);
   }
 
-  /** {valid rows, fit rows} of the blocks. */
-  private static long[] counts(JavaRDD<LocationBlock> blocks) {
-    return blocks.map(b -> new long[] {b.size(), b.fitCount()})
-        .reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+  /** The Spark path's blocks of every row (no --fit-split), as {@link #read} builds them; for tests. */
+  static JavaRDD<LocationBlock> sparkBlocks(Dataset<Row> raw, String idCol, String latCol, String lonCol) {
+    Dataset<Row> staged = LocationRows.stage(raw, idCol, latCol, lonCol);
+    return toBlocks(staged.select(col("id"), col("lat_d"), col("lon_d"), col("row_reason"), xxhash64(col("id")), lit(true)), false);
+  }
+
+  /** {valid rows, fit rows, row rejects, skipped header lines} of the blocks. */
+  static long[] counts(JavaRDD<LocationBlock> blocks) {
+    return blocks.map(b -> new long[] {b.size(), b.fitCount(), b.rowRejects(), b.headerLines()})
+        .reduce((a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
+  }
+
+  /**
+   * The blocks of {@link PlainCsvInput}'s fast path, read and cached, when the input qualifies
+   * and every line is a valid row (or one header per file); otherwise null, and the Spark CSV
+   * path reads the input (it gives rejects their reasons and raw text).
+   */
+  private static JavaRDD<LocationBlock> plainCsvBlocks(SparkSession spark, Dataset<Row> raw, String idCol, String latCol,
+      String lonCol, String input) {
+    PlainCsvInput.Read fast = PlainCsvInput.blocks(spark, raw, idCol, latCol, lonCol);
+    if (fast == null) {
+      return null;
+    }
+    JavaSparkContext.fromSparkContext(spark.sparkContext()).setJobDescription("partition: read and validate " + input + " (plain CSV)");
+    JavaRDD<LocationBlock> blocks = fast.blocks().persist(StorageLevel.MEMORY_AND_DISK());
+    long[] counts = counts(blocks);
+    if (counts[2] == 0 && counts[3] == fast.files()) {
+      return blocks;
+    }
+    LOG.info("{} has {} lines the plain CSV path leaves to Spark's CSV reader ({} header lines in {} files): reading it again with it",
+        input, counts[2], counts[3], fast.files());
+    blocks.unpersist(false);
+    return null;
+  }
+
+  /** Whether {@code raw} is a scan of CSV files (the fast path's input). */
+  private static boolean isCsv(Dataset<Row> raw) {
+    return raw.queryExecution().analyzed() instanceof org.apache.spark.sql.execution.datasources.LogicalRelation r
+        && r.relation() instanceof org.apache.spark.sql.execution.datasources.HadoopFsRelation fs
+        && fs.fileFormat() instanceof org.apache.spark.sql.execution.datasources.csv.CSVFileFormat;
   }
 
   /**
