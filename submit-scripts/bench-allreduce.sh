@@ -11,12 +11,12 @@
 # via GEODECODER_MVN_FLAGS. Gloo runs just before and just after ours; the ratios use the mean.
 # Tuning sweep, side by side in the same run: GEODECODER_BENCH_VARIANTS=CHUNKxWINDOW[xchain],...
 # (e.g. 524288x8xchain = the chain with the previous defaults); GEODECODER_BENCH_MICRO=false skips
-# the training rows.
+# the training rows; GEODECODER_BENCH_SIZES=1000000,10000000 sets the vector sizes (floats).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck disable=SC2086
 flock /tmp/geodecoder-heavy.lock mvn ${GEODECODER_MVN_FLAGS:-} -B -Pbench -pl spark-jobs -am verify \
   -Dtest=NoUnitTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test=TrainBenchmarkIT -Dfailsafe.failIfNoSpecifiedTests=false \
-  "-Dsurefire.extraArgs=-Dgeodecoder.bench=true -Xmx8g -Dgeodecoder.bench.variants=${GEODECODER_BENCH_VARIANTS:-} -Dgeodecoder.bench.micro=${GEODECODER_BENCH_MICRO:-true}" \
+  "-Dsurefire.extraArgs=-Dgeodecoder.bench=true -Xmx8g -Dgeodecoder.bench.variants=${GEODECODER_BENCH_VARIANTS:-} -Dgeodecoder.bench.micro=${GEODECODER_BENCH_MICRO:-true} -Dgeodecoder.bench.sizes=${GEODECODER_BENCH_SIZES:-10000000,100000000}" \
   | grep -v -e '^\[INFO\]' -e '^\[WARNING\]'

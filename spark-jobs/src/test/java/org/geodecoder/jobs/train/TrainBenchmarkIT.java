@@ -59,7 +59,9 @@ class TrainBenchmarkIT {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       double bandwidth = loopbackBytesPerSecond(1L << 30);
       report.append(String.format(Locale.ROOT, "loopback TCP bandwidth (one Java socket): %.2f GB/s%n", bandwidth / 1e9));
-      int[] sizes = {10_000_000, 100_000_000};
+      // -Dgeodecoder.bench.sizes=1000000,10000000 (GEODECODER_BENCH_SIZES): e.g. a small size to see the fixed cost
+      int[] sizes = java.util.Arrays.stream(System.getProperty("geodecoder.bench.sizes", "10000000,100000000").split(","))
+          .mapToInt(x -> Integer.parseInt(x.trim())).toArray();
       // Gloo just before and just after ours, averaged: the machine's load drifts (other builds share its cores).
       Map<Integer, Double> glooBefore = glooSeconds(sizes, report);
       DriverEvents events = new DriverEvents();
